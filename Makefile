@@ -1,0 +1,88 @@
+# mod_ticket: build, run and test. `make run` and `make test` work on a
+# fresh Debian 12 machine as root: they install what is missing first.
+
+APXS      ?= apxs
+PG_INC    := $(shell pg_config --includedir 2>/dev/null)
+CORE_SRC  := $(sort $(wildcard mod_ticket/tk_*.c))
+GLUE_SRC  := $(sort $(wildcard mod_ticket/mod_ticket*.c))
+HEADERS   := $(wildcard mod_ticket/*.h)
+WARN      := -Wall -Wextra -Werror
+LIBS      := -ljson-c -lpq -lcrypto
+MODULE    := mod_ticket/.libs/mod_ticket.so
+BUILD     := build
+
+# the sanitizer build of the module and the unit tests
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+             -fno-sanitize-recover=undefined
+APR_CFLAGS = $(shell apr-1-config --cflags --cppflags --includes)
+APR_LIBS   = $(shell apr-1-config --link-ld) $(shell apu-1-config --link-ld)
+
+.PHONY: all deps module install run test unit itest asan-module clean distclean
+
+all: module
+
+deps:
+	@scripts/deps.sh
+
+module: deps $(MODULE)
+
+$(MODULE): $(CORE_SRC) $(GLUE_SRC) $(HEADERS) mod_ticket/ticket.map
+	@mkdir -p $(BUILD)
+	@echo "apxs -c mod_ticket.la (log: $(BUILD)/apxs.log)"
+	@$(APXS) -c -o mod_ticket/mod_ticket.la $(addprefix -Wc$(comma),$(WARN)) \
+	    -I$(PG_INC) $(CORE_SRC) $(GLUE_SRC) $(LIBS) \
+	    -Wl,--version-script=$(CURDIR)/mod_ticket/ticket.map \
+	    > $(BUILD)/apxs.log 2>&1 || { cat $(BUILD)/apxs.log; exit 1; }
+	@nm -D --defined-only $(MODULE) | grep -v -E ' (ticket_module|_init|_fini)$$' \
+	    | grep -E ' [TDBR] ' && { echo "mod_ticket.so exports more than ticket_module"; exit 1; } || true
+
+comma := ,
+
+# The same module built with AddressSanitizer and UBSan, for the tests.
+asan-module: $(BUILD)/asan/mod_ticket.so
+$(BUILD)/asan/mod_ticket.so: $(CORE_SRC) $(GLUE_SRC) $(HEADERS) mod_ticket/ticket.map
+	@mkdir -p $(@D)
+	$(CC) -shared -fPIC -g -O1 $(WARN) $(SAN_FLAGS) $(APR_CFLAGS) \
+	    -I$(shell $(APXS) -q INCLUDEDIR) -I$(PG_INC) -o $@ \
+	    $(CORE_SRC) $(GLUE_SRC) $(LIBS) \
+	    -Wl,--version-script=$(CURDIR)/mod_ticket/ticket.map
+
+install: module
+	scripts/install.sh
+
+run: module
+	scripts/run.sh
+
+# ---- tests ----
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
+ITEST_LIB  := $(wildcard tests/integration/harness*.c)
+ITESTS     := $(patsubst tests/integration/%.c,$(BUILD)/itest/%,$(wildcard tests/integration/test_*.c))
+
+$(BUILD)/unit/%: tests/unit/%.c $(CORE_SRC) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) -g -O1 $(WARN) $(SAN_FLAGS) $(APR_CFLAGS) -Imod_ticket -o $@ \
+	    $< $(CORE_SRC) -lcmocka -ljson-c -lcrypto $(APR_LIBS)
+
+$(BUILD)/itest/%: tests/integration/%.c $(ITEST_LIB) tests/integration/harness.h
+	@mkdir -p $(@D)
+	$(CC) -g -O1 $(WARN) -pthread -I$(PG_INC) -Itests/integration -o $@ \
+	    $< $(ITEST_LIB) -lcmocka -lcurl -lpq -ljson-c
+
+unit: deps $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+
+itest: module asan-module $(ITESTS)
+	scripts/itest.sh $(ITESTS)
+
+test: deps
+	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory itest
+
+clean:
+	rm -rf $(BUILD) mod_ticket/.libs mod_ticket/*.lo mod_ticket/*.slo \
+	    mod_ticket/*.la mod_ticket/*.o
+
+# also forgets the demo database, its secret and logs
+distclean: clean
+	scripts/run.sh --forget

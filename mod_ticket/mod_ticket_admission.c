@@ -1,0 +1,128 @@
+/* mod_ticket_admission.c: the admission job and its supervision.
+ *
+ * Every TicketAdvanceInterval a mod_watchdog child singleton admits the
+ * oldest waiting tokens up to TicketCapacity (ticket_admit() in sql/ does
+ * it in one transaction, serialised across hosts by an advisory lock) and
+ * refreshes this host's snapshot. The monitor hook runs in the parent,
+ * which has no mod_dbd connection, so it only watches the job's heartbeat
+ * in shared memory and warns when it goes stale. */
+#include <apr_optional.h>
+#include <apr_strings.h>
+#include <mod_watchdog.h>
+#include "mod_ticket_private.h"
+
+#define WATCHDOG_NAME "_ticket_admission_"
+
+static const char ADMIT_SQL[] =
+    "SELECT admitted, q_head, q_waiting, q_admitted_last_minute,"
+    "       q_in_service, q_advanced_us"
+    "  FROM ticket_admit($1::integer, $2::integer)";
+
+/* Admits and refreshes the snapshot once, on a connection of its own. */
+static void admit_once(server_rec *s, apr_pool_t *p)
+{
+    static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
+    static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close;
+    const char *params[2];
+    tk_queue_view view;
+    PGresult *res;
+    ap_dbd_t *dbd;
+    mt_db_rc rc;
+
+    if (!dbd_open) {
+        dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
+        dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
+    }
+    if (!dbd_open || !(dbd = dbd_open(p, s))) {
+        mt_db_report_down(s, "admission", NULL);
+        return;
+    }
+    params[0] = apr_psprintf(p, "%" APR_INT64_T_FMT,
+                             (apr_int64_t)mt_conf_number(s, TK_CONF_CAPACITY));
+    params[1] = apr_psprintf(p, "%" APR_INT64_T_FMT,
+                             (apr_int64_t)mt_conf_number(s, TK_CONF_SERVICE_TTL));
+    res = mt_db_exec_on(p, s, dbd, MT_DB_REPEATABLE, ADMIT_SQL, 2, params, &rc);
+    if (res) {
+        view.head = mt_db_int64(res, 0, 1);
+        view.waiting = mt_db_int64(res, 0, 2);
+        view.admitted_last_minute = mt_db_int64(res, 0, 3);
+        view.in_service = mt_db_int64(res, 0, 4);
+        view.refreshed_at = mt_db_int64(res, 0, 5);
+        mt_snapshot_merge(&view);
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
+                     TKLOG(020) "admitted %s; head %s, waiting %s, in service %s",
+                     mt_db_text(res, 0, 0), mt_db_text(res, 0, 1),
+                     mt_db_text(res, 0, 2), mt_db_text(res, 0, 4));
+    }
+    dbd_close(s, dbd);
+}
+
+static apr_status_t admission_tick(int state, void *data, apr_pool_t *ptemp)
+{
+    server_rec *s = data;
+
+    if (state != AP_WATCHDOG_STATE_STOPPING) {
+        mt_snapshot_heartbeat(apr_time_now());
+        admit_once(s, ptemp);
+    }
+    return APR_SUCCESS;     /* anything else would stop the job for good */
+}
+
+int mt_admission_post_config(apr_pool_t *pconf, server_rec *s)
+{
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance;
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *register_callback;
+    ap_watchdog_t *wd;
+    apr_status_t rv;
+
+    get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
+    register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
+    if (!get_instance || !register_callback) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     TKLOG(021) "mod_watchdog is required for the admission "
+                     "job (LoadModule watchdog_module, if not built in)");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    rv = get_instance(&wd, WATCHDOG_NAME, 0, 1, pconf);
+    if (rv == APR_SUCCESS) {
+        rv = register_callback(wd, apr_time_from_sec(
+                                   mt_conf_number(s, TK_CONF_ADVANCE_INTERVAL)),
+                               s, admission_tick);
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     TKLOG(022) "cannot start the admission job");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
+/* Parent side, about every 10 s: warn once per episode when the job has
+ * not run for a while (children stuck, watchdog mutex trouble). */
+int mt_admission_monitor(apr_pool_t *p, server_rec *s)
+{
+    static int warned;
+    apr_time_t beat = mt_snapshot_last_heartbeat();
+    apr_interval_time_t limit = apr_time_from_sec(
+        3 * mt_conf_number(s, TK_CONF_ADVANCE_INTERVAL) + 30);
+
+    (void)p;
+    if (beat == 0) {
+        return DECLINED;    /* not started yet */
+    }
+    if (apr_time_now() - beat > limit) {
+        if (!warned) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                         TKLOG(023) "the admission job last ran %" APR_TIME_T_FMT
+                         " s ago; waiting users are not being admitted",
+                         apr_time_sec(apr_time_now() - beat));
+            warned = 1;
+        }
+    }
+    else if (warned) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                     TKLOG(024) "the admission job runs again");
+        warned = 0;
+    }
+    return DECLINED;
+}

@@ -1,0 +1,141 @@
+/* mod_ticket_config.c: the Ticket* directives. Each value is checked in
+ * its handler so that "apachectl -t" fails naming the directive; the rules
+ * live in tk_config.c. Server config follows mod_dbd/mod_md: an unset
+ * sentinel, defaults from the spec table, field-by-field merge. */
+#include <http_core.h>
+#include <apr_strings.h>
+#include "mod_ticket_private.h"
+
+extern module AP_MODULE_DECLARE_DATA ticket_module;
+
+void *mt_create_server_conf(apr_pool_t *p, server_rec *s)
+{
+    mt_server_conf *c = apr_pcalloc(p, sizeof(*c));
+    int i;
+
+    (void)s;
+    for (i = 0; i < TK_CONF__NUMBERS; ++i) {
+        c->numbers[i] = MT_UNSET;
+    }
+    c->queue_open = MT_UNSET;
+    return c;
+}
+
+void *mt_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    const mt_server_conf *base = basev, *add = addv;
+    mt_server_conf *c = apr_pcalloc(p, sizeof(*c));
+    int i;
+
+    for (i = 0; i < TK_CONF__NUMBERS; ++i) {
+        c->numbers[i] = add->numbers[i] != MT_UNSET ? add->numbers[i]
+                                                    : base->numbers[i];
+    }
+    c->queue_open = add->queue_open != MT_UNSET ? add->queue_open
+                                                : base->queue_open;
+    if (add->secret_file) {
+        c->secret_file = add->secret_file;
+        c->secret = add->secret;
+        c->secret_len = add->secret_len;
+    }
+    else {
+        c->secret_file = base->secret_file;
+        c->secret = base->secret;
+        c->secret_len = base->secret_len;
+    }
+    return c;
+}
+
+void *mt_create_dir_conf(apr_pool_t *p, char *dir)
+{
+    mt_dir_conf *c = apr_pcalloc(p, sizeof(*c));
+    c->location = dir ? apr_pstrdup(p, dir) : NULL;
+    return c;
+}
+
+mt_server_conf *mt_server_conf_of(const server_rec *s)
+{
+    return ap_get_module_config(s->module_config, &ticket_module);
+}
+
+int64_t mt_conf_number(const server_rec *s, tk_conf_number which)
+{
+    int64_t v = mt_server_conf_of(s)->numbers[which];
+    return v != MT_UNSET ? v : tk_conf_spec_of(which)->def;
+}
+
+int mt_conf_queue_open(const server_rec *s)
+{
+    return mt_server_conf_of(s)->queue_open != 0;   /* unset = Open */
+}
+
+static const char *set_number(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    tk_conf_number which = (tk_conf_number)(intptr_t)cmd->info;
+    mt_server_conf *c = mt_server_conf_of(cmd->server);
+
+    (void)dummy;
+    if (err) {
+        return err;
+    }
+    return tk_conf_read_number(cmd->pool, which, arg, &c->numbers[which]);
+}
+
+static const char *set_queue(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    (void)dummy;
+    return err ? err : tk_conf_read_queue_state(cmd->pool, arg,
+                                                &mt_server_conf_of(cmd->server)->queue_open);
+}
+
+/* Read here, as root and before privileges drop, so that the file can be
+ * readable by root only. */
+static const char *set_secret_file(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    mt_server_conf *c = mt_server_conf_of(cmd->server);
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+
+    (void)dummy;
+    if (err) {
+        return err;
+    }
+    if (!path) {
+        return apr_psprintf(cmd->pool, "TicketSecretFile: invalid path '%s'", arg);
+    }
+    err = tk_conf_read_secret(cmd->pool, path, &c->secret, &c->secret_len);
+    if (!err) {
+        c->secret_file = path;
+    }
+    return err;
+}
+
+#define NUMBER_DIRECTIVE(name, which, help) \
+    AP_INIT_TAKE1(name, set_number, (void *)(intptr_t)(which), RSRC_CONF, help)
+
+const command_rec mt_directives[] = {
+    NUMBER_DIRECTIVE("TicketCapacity", TK_CONF_CAPACITY,
+                     "tokens in service at once (1-1000000, default 100)"),
+    NUMBER_DIRECTIVE("TicketServiceTTL", TK_CONF_SERVICE_TTL,
+                     "seconds a token stays in service (1-86400, default 600)"),
+    NUMBER_DIRECTIVE("TicketHoldTTL", TK_CONF_HOLD_TTL,
+                     "seconds a seat hold lasts (1-86400, default 300)"),
+    NUMBER_DIRECTIVE("TicketAdvanceInterval", TK_CONF_ADVANCE_INTERVAL,
+                     "seconds between queue advancements (1-60, default 1)"),
+    NUMBER_DIRECTIVE("TicketMaxHoldsPerUser", TK_CONF_MAX_HOLDS_PER_USER,
+                     "live seat holds per user (1-100, default 4)"),
+    NUMBER_DIRECTIVE("TicketMaxCharge", TK_CONF_MAX_CHARGE,
+                     "largest single charge in won (1-10^12, default 10000000)"),
+    NUMBER_DIRECTIVE("TicketMaxBalance", TK_CONF_MAX_BALANCE,
+                     "largest balance in won (1-10^15, default 100000000)"),
+    NUMBER_DIRECTIVE("TicketMaxBodyBytes", TK_CONF_MAX_BODY_BYTES,
+                     "request body limit in bytes (64-1048576, default 8192)"),
+    AP_INIT_TAKE1("TicketQueue", set_queue, NULL, RSRC_CONF,
+                  "Open or Closed: whether new users may enter the queue"),
+    AP_INIT_TAKE1("TicketSecretFile", set_secret_file, NULL, RSRC_CONF,
+                  "file holding the token-signing secret (32+ random bytes)"),
+    {NULL}
+};

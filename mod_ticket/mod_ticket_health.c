@@ -1,0 +1,44 @@
+/* mod_ticket_health.c: GET /health (endpoint 10): liveness without the
+ * database, or with one trivial query when asked (?db=1). */
+#include <apr_strings.h>
+#include "mod_ticket_private.h"
+
+/* 1 when the query string asks for the database check, 0 when not, -1
+ * when it is malformed (db= with a value other than 0 or 1). */
+static int wants_db(const char *args)
+{
+    const char *p = args;
+
+    while (p && *p) {
+        size_t n = strcspn(p, "&");
+        if (strncmp(p, "db=", 3) == 0 || (n == 2 && strncmp(p, "db", 2) == 0)) {
+            if (n == 4 && (p[3] == '1' || p[3] == '0')) {
+                return p[3] == '1';
+            }
+            return -1;
+        }
+        p += n;
+        if (*p == '&') ++p;
+    }
+    return 0;
+}
+
+int mt_health(request_rec *r, const tk_route_match *m)
+{
+    json_object *body;
+    int db = wants_db(r->args);
+
+    (void)m;
+    if (db < 0) {
+        return mt_reply_error(r, TK_E_BAD_REQUEST);
+    }
+    if (db) {
+        mt_db_rc rc;
+        if (!mt_db_exec(r, MT_DB_REPEATABLE, "SELECT 1", 0, NULL, &rc)) {
+            return mt_reply_db_error(r, rc);
+        }
+    }
+    body = json_object_new_object();
+    json_object_object_add(body, "status", json_object_new_string("ok"));
+    return mt_reply_json(r, HTTP_OK, body);
+}

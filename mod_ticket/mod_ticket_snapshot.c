@@ -1,0 +1,106 @@
+/* mod_ticket_snapshot.c: this host's copy of the queue_state row, in
+ * shared memory, so that a waiting poll needs no database.
+ *
+ * Writers are the admission job and any request that read queue_state
+ * (entry, a poll that went to the database). Every field is a 64-bit
+ * atomic: head only ever grows (compare-and-swap), the counters take the
+ * newest refresh. A reader may see head and counters from two refreshes;
+ * both are true of the recent past, which is all a poll promises. The
+ * segment is kept across graceful restarts (retained data, process pool),
+ * so a restart never sends positions back. */
+#include <apr_atomic.h>
+#include <apr_shm.h>
+#include "mod_ticket_private.h"
+
+typedef struct {
+    volatile apr_uint64_t head;
+    volatile apr_uint64_t waiting;
+    volatile apr_uint64_t admitted_last_minute;
+    volatile apr_uint64_t in_service;
+    volatile apr_uint64_t refreshed_at;
+    volatile apr_uint64_t heartbeat;
+} mt_shared;
+
+typedef struct {
+    apr_shm_t *shm;
+} mt_retained;
+
+static mt_shared *shared;
+
+apr_status_t mt_snapshot_attach(apr_pool_t *pconf, server_rec *s)
+{
+    const char *key = "mod_ticket.snapshot";
+    mt_retained *kept = ap_retained_data_get(key);
+    apr_status_t rv;
+
+    (void)pconf;
+    if (!kept) {
+        kept = ap_retained_data_create(key, sizeof(*kept));
+        /* anonymous: inherited by every child forked from now on */
+        rv = apr_shm_create(&kept->shm, sizeof(mt_shared), NULL,
+                            s->process->pool);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
+                         TKLOG(001) "cannot create the queue snapshot's "
+                         "shared memory (%" APR_SIZE_T_FMT " bytes)",
+                         sizeof(mt_shared));
+            kept->shm = NULL;
+            return rv;
+        }
+        memset(apr_shm_baseaddr_get(kept->shm), 0, sizeof(mt_shared));
+    }
+    shared = apr_shm_baseaddr_get(kept->shm);
+    return APR_SUCCESS;
+}
+
+void mt_snapshot_read(tk_queue_view *view)
+{
+    if (!shared) {
+        memset(view, 0, sizeof(*view));
+        return;
+    }
+    view->head = (int64_t)apr_atomic_read64(&shared->head);
+    view->waiting = (int64_t)apr_atomic_read64(&shared->waiting);
+    view->admitted_last_minute =
+        (int64_t)apr_atomic_read64(&shared->admitted_last_minute);
+    view->in_service = (int64_t)apr_atomic_read64(&shared->in_service);
+    view->refreshed_at = (int64_t)apr_atomic_read64(&shared->refreshed_at);
+}
+
+void mt_snapshot_merge(const tk_queue_view *next)
+{
+    apr_uint64_t seen;
+
+    if (!shared) {
+        return;
+    }
+    /* head: the largest value anyone has seen */
+    seen = apr_atomic_read64(&shared->head);
+    while ((apr_uint64_t)next->head > seen) {
+        apr_uint64_t was = apr_atomic_cas64(&shared->head,
+                                            (apr_uint64_t)next->head, seen);
+        if (was == seen) {
+            break;
+        }
+        seen = was;
+    }
+    if ((apr_uint64_t)next->refreshed_at >= apr_atomic_read64(&shared->refreshed_at)) {
+        apr_atomic_set64(&shared->waiting, (apr_uint64_t)next->waiting);
+        apr_atomic_set64(&shared->admitted_last_minute,
+                         (apr_uint64_t)next->admitted_last_minute);
+        apr_atomic_set64(&shared->in_service, (apr_uint64_t)next->in_service);
+        apr_atomic_set64(&shared->refreshed_at, (apr_uint64_t)next->refreshed_at);
+    }
+}
+
+void mt_snapshot_heartbeat(apr_time_t when)
+{
+    if (shared) {
+        apr_atomic_set64(&shared->heartbeat, (apr_uint64_t)when);
+    }
+}
+
+apr_time_t mt_snapshot_last_heartbeat(void)
+{
+    return shared ? (apr_time_t)apr_atomic_read64(&shared->heartbeat) : 0;
+}

@@ -1,0 +1,27 @@
+/* tk_errors.c: the API's error catalogue. */
+#include <stddef.h>
+#include "tk_errors.h"
+
+static const tk_error errors[TK_E__COUNT] = {
+    [TK_E_BAD_REQUEST]          = {400, "BAD_REQUEST", "잘못된 요청입니다."},
+    [TK_E_QUEUE_BAD_REQUEST]    = {400, "BAD_REQUEST", TK_MSG_QUEUE_DENIED},
+    [TK_E_QUEUE_USER_NOT_FOUND] = {400, "USER_NOT_FOUND", TK_MSG_QUEUE_DENIED},
+    [TK_E_QUEUE_CLOSED]         = {400, "QUEUE_CLOSED", TK_MSG_QUEUE_DENIED},
+    [TK_E_TOKEN_INVALID]        = {401, "TOKEN_INVALID", TK_MSG_SERVICE_DENIED},
+    [TK_E_TOKEN_EXPIRED]        = {401, "TOKEN_EXPIRED", TK_MSG_SERVICE_DENIED},
+    [TK_E_TOKEN_NOT_ADMITTED]   = {401, "TOKEN_NOT_ADMITTED", TK_MSG_SERVICE_DENIED},
+    [TK_E_FORBIDDEN]            = {403, "FORBIDDEN", "권한이 없습니다."},
+    [TK_E_NOT_FOUND]            = {404, "NOT_FOUND", "요청한 경로를 찾을 수 없습니다."},
+    [TK_E_METHOD_NOT_ALLOWED]   = {405, "METHOD_NOT_ALLOWED", "허용되지 않는 메서드입니다."},
+    [TK_E_PAYLOAD_TOO_LARGE]    = {413, "PAYLOAD_TOO_LARGE", "요청 본문이 너무 큽니다."},
+    [TK_E_UNAVAILABLE]          = {503, "UNAVAILABLE", "잠시 후 다시 시도해 주세요."},
+    [TK_E_INTERNAL]             = {500, "INTERNAL", "잠시 후 다시 시도해 주세요."},
+};
+
+const tk_error *tk_error_get(tk_error_id id)
+{
+    if ((int)id < 0 || id >= TK_E__COUNT) {
+        id = TK_E_INTERNAL;
+    }
+    return &errors[id];
+}

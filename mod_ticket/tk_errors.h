@@ -1,0 +1,37 @@
+/* tk_errors.h: the API's error catalogue (status, machine code, message).
+ * Messages are the original specification's, byte for byte (api.md). */
+#ifndef TK_ERRORS_H
+#define TK_ERRORS_H
+
+typedef enum {
+    TK_E_BAD_REQUEST = 0,      /* 400, generic malformed input */
+    TK_E_QUEUE_BAD_REQUEST,    /* 400, endpoint 1: malformed body */
+    TK_E_QUEUE_USER_NOT_FOUND, /* 400, endpoint 1: unknown user */
+    TK_E_QUEUE_CLOSED,         /* 400, endpoint 1: TicketQueue Closed */
+    TK_E_TOKEN_INVALID,        /* 401 */
+    TK_E_TOKEN_EXPIRED,        /* 401 */
+    TK_E_TOKEN_NOT_ADMITTED,   /* 401 */
+    TK_E_FORBIDDEN,            /* 403 */
+    TK_E_NOT_FOUND,            /* 404, no such route */
+    TK_E_METHOD_NOT_ALLOWED,   /* 405 */
+    TK_E_PAYLOAD_TOO_LARGE,    /* 413 */
+    TK_E_UNAVAILABLE,          /* 503 */
+    TK_E_INTERNAL,             /* 500, a bug or a misconfiguration */
+    TK_E__COUNT
+} tk_error_id;
+
+typedef struct {
+    int status;
+    const char *code;
+    const char *message;
+} tk_error;
+
+/* The catalogue entry of an error; never NULL for a valid id. */
+const tk_error *tk_error_get(tk_error_id id);
+
+/* The 401 message of the service endpoints (3-6, queue poll). */
+#define TK_MSG_SERVICE_DENIED "해당 서비스를 이용하실 수 없습니다."
+/* Endpoint 1's message for every 400. */
+#define TK_MSG_QUEUE_DENIED "대기열에 진입할 수 없습니다."
+
+#endif

@@ -1,0 +1,133 @@
+/* tk_parse.c: strict scalar readers (see tk_parse.h). */
+#include <string.h>
+#include "tk_parse.h"
+
+/* Digits to a non-negative int64; MALFORMED for no digits or non-digits,
+ * RANGE when past INT64_MAX. */
+static tk_parse_rc parse_digits(const char *s, int64_t *out)
+{
+    uint64_t v = 0;
+    const char *p = s;
+
+    if (*p == '\0') {
+        return TK_PARSE_MALFORMED;
+    }
+    for (; *p; ++p) {
+        if (*p < '0' || *p > '9') {
+            return TK_PARSE_MALFORMED;
+        }
+        if (v > ((uint64_t)INT64_MAX - (uint64_t)(*p - '0')) / 10) {
+            /* keep scanning so that "99…9x" still reads as malformed */
+            for (++p; *p; ++p) {
+                if (*p < '0' || *p > '9') {
+                    return TK_PARSE_MALFORMED;
+                }
+            }
+            return TK_PARSE_RANGE;
+        }
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    *out = (int64_t)v;
+    return TK_PARSE_OK;
+}
+
+tk_parse_rc tk_parse_id(const char *s, int64_t *out)
+{
+    int64_t v;
+    tk_parse_rc rc;
+
+    if (!s || (s[0] == '0' && s[1] != '\0')) {
+        return TK_PARSE_MALFORMED;
+    }
+    rc = parse_digits(s, &v);
+    if (rc == TK_PARSE_RANGE) {
+        return TK_PARSE_MALFORMED;   /* an ID past 64 bits is malformed */
+    }
+    if (rc != TK_PARSE_OK || v == 0) {
+        return TK_PARSE_MALFORMED;
+    }
+    *out = v;
+    return TK_PARSE_OK;
+}
+
+tk_parse_rc tk_parse_amount(const char *s, int64_t *out)
+{
+    int neg = 0;
+    int64_t v;
+
+    if (!s) {
+        return TK_PARSE_MALFORMED;
+    }
+    if (*s == '-') {
+        neg = 1;
+        ++s;
+    }
+    if (s[0] == '0' && s[1] != '\0') {
+        return TK_PARSE_MALFORMED;
+    }
+    if (parse_digits(s, &v) != TK_PARSE_OK) {
+        return TK_PARSE_MALFORMED;   /* past 64 bits is malformed too */
+    }
+    *out = neg ? -v : v;
+    return TK_PARSE_OK;
+}
+
+tk_parse_rc tk_parse_bounded(const char *s, int64_t min, int64_t max,
+                             int64_t *out)
+{
+    int neg = 0;
+    int64_t v;
+    tk_parse_rc rc;
+
+    if (!s) {
+        return TK_PARSE_MALFORMED;
+    }
+    if (*s == '-') {
+        neg = 1;
+        ++s;
+    }
+    rc = parse_digits(s, &v);
+    if (rc != TK_PARSE_OK) {
+        return rc;
+    }
+    v = neg ? -v : v;
+    if (v < min || v > max) {
+        return TK_PARSE_RANGE;
+    }
+    *out = v;
+    return TK_PARSE_OK;
+}
+
+static int two_digits(const char *s, int *out)
+{
+    if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9') {
+        return 0;
+    }
+    *out = (s[0] - '0') * 10 + (s[1] - '0');
+    return 1;
+}
+
+tk_parse_rc tk_parse_date(const char *s, int *year, int *month, int *day)
+{
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int hi, lo, y, m, d, leap, max;
+
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-'
+        || !two_digits(s, &hi) || !two_digits(s + 2, &lo)
+        || !two_digits(s + 5, &m) || !two_digits(s + 8, &d)) {
+        return TK_PARSE_MALFORMED;
+    }
+    y = hi * 100 + lo;
+    if (y < 1 || m < 1 || m > 12 || d < 1) {
+        return TK_PARSE_MALFORMED;
+    }
+    leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    max = mdays[m - 1] + (m == 2 && leap);
+    if (d > max) {
+        return TK_PARSE_MALFORMED;
+    }
+    *year = y;
+    *month = m;
+    *day = d;
+    return TK_PARSE_OK;
+}

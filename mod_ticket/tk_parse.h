@@ -1,0 +1,31 @@
+/* tk_parse.h: strict readers of the scalar values the API and the
+ * directives accept: IDs, amounts, dates and bounded integers. */
+#ifndef TK_PARSE_H
+#define TK_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    TK_PARSE_OK = 0,
+    TK_PARSE_MALFORMED,   /* not the expected syntax */
+    TK_PARSE_RANGE        /* syntax fine, value outside the allowed range */
+} tk_parse_rc;
+
+/* A positive 64-bit ID written as decimal digits only (no sign, no spaces,
+ * no leading zero). */
+tk_parse_rc tk_parse_id(const char *s, int64_t *out);
+
+/* Like tk_parse_id, but a leading '-' and zero are accepted so that the
+ * caller can answer "invalid amount" rather than "malformed". */
+tk_parse_rc tk_parse_amount(const char *s, int64_t *out);
+
+/* A decimal integer (optional leading '-') within [min, max]: the reader of
+ * numeric directives. */
+tk_parse_rc tk_parse_bounded(const char *s, int64_t min, int64_t max,
+                             int64_t *out);
+
+/* A calendar date "YYYY-MM-DD" that exists (leap years included). */
+tk_parse_rc tk_parse_date(const char *s, int *year, int *month, int *day);
+
+#endif

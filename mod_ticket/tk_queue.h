@@ -1,0 +1,42 @@
+/* tk_queue.h: waiting-room arithmetic, shared by entry, poll and the
+ * admission job. No I/O.
+ *
+ * Tokens are numbered by a database sequence. Admission is FIFO and fenced
+ * against entries (sql/), so every waiting token has seq > head, where head
+ * is the highest number no longer waiting. position = seq - head is then
+ * "waiting tokens ahead + 1", counting at most a few numbers of entries that
+ * failed, and it never grows for a token because head never shrinks. */
+#ifndef TK_QUEUE_H
+#define TK_QUEUE_H
+
+#include <stdint.h>
+
+#define TK_POLL_MIN_MS 1000
+#define TK_POLL_MAX_MS 30000
+#define TK_ETA_UNKNOWN (-1)
+
+/* A host's view of the queue (the database's queue_state row). */
+typedef struct {
+    int64_t head;                 /* highest seq that is no longer waiting */
+    int64_t waiting;              /* tokens waiting, as of the refresh */
+    int64_t admitted_last_minute; /* admissions in the minute before it */
+    int64_t in_service;           /* live service tokens at the refresh */
+    int64_t refreshed_at;         /* apr_time_t of the refresh, 0 = never */
+} tk_queue_view;
+
+/* Position of a waiting token (>= 1), or 0 when head has passed it (the
+ * token may have been admitted: ask the database). */
+int64_t tk_queue_position(int64_t seq, int64_t head);
+
+/* Seconds until admission at the measured rate, rounded up, or
+ * TK_ETA_UNKNOWN while nobody was admitted in the last minute. */
+int64_t tk_queue_eta_seconds(int64_t position, int64_t admitted_last_minute);
+
+/* When to poll next: a quarter of the ETA (or 200 ms per place ahead while
+ * the rate is unknown), within [TK_POLL_MIN_MS, TK_POLL_MAX_MS]. */
+int64_t tk_queue_poll_after_ms(int64_t position, int64_t eta_seconds);
+
+/* The waiting count to report with a position: never below it. */
+int64_t tk_queue_waiting_count(int64_t waiting, int64_t position);
+
+#endif

@@ -1,0 +1,75 @@
+/* tk_route.c: routing table matcher (tk_route.h). */
+#include <string.h>
+#include <apr_strings.h>
+#include "tk_route.h"
+
+/* Does path match pattern? Parameter values go into m when it does. */
+static int match_pattern(apr_pool_t *p, const char *pattern, const char *path,
+                         tk_route_match *m)
+{
+    const char *pp = pattern, *sp = path;
+
+    m->nparams = 0;
+    while (*pp && *sp) {
+        if (*pp != '/' || *sp != '/') {
+            return 0;
+        }
+        ++pp;
+        ++sp;
+        size_t plen = strcspn(pp, "/"), slen = strcspn(sp, "/");
+        if (*pp == ':') {
+            if (slen == 0 || m->nparams == TK_ROUTE_MAX_PARAMS) {
+                return 0;
+            }
+            m->names[m->nparams] = apr_pstrndup(p, pp + 1, plen - 1);
+            m->values[m->nparams] = apr_pstrndup(p, sp, slen);
+            m->nparams++;
+        }
+        else if (plen != slen || strncmp(pp, sp, plen) != 0) {
+            return 0;
+        }
+        pp += plen;
+        sp += slen;
+    }
+    return *pp == '\0' && *sp == '\0';
+}
+
+tk_route_rc tk_route_find(apr_pool_t *p, const tk_route *table, int n,
+                          const char *path, const char *method,
+                          tk_route_match *m)
+{
+    const char *want = strcmp(method, "HEAD") == 0 ? "GET" : method;
+    const char *allow = NULL;
+    tk_route_match probe;
+    int i;
+
+    memset(m, 0, sizeof(*m));
+    for (i = 0; i < n; ++i) {
+        if (!match_pattern(p, table[i].pattern, path, &probe)) {
+            continue;
+        }
+        if (strcmp(table[i].method, want) == 0) {
+            *m = probe;
+            m->id = table[i].id;
+            return TK_ROUTE_FOUND;
+        }
+        allow = allow ? apr_pstrcat(p, allow, ", ", table[i].method, NULL)
+                      : table[i].method;
+    }
+    if (!allow) {
+        return TK_ROUTE_NO_PATH;
+    }
+    m->allow = allow;
+    return TK_ROUTE_NO_METHOD;
+}
+
+const char *tk_route_param(const tk_route_match *m, const char *name)
+{
+    int i;
+    for (i = 0; i < m->nparams; ++i) {
+        if (strcmp(m->names[i], name) == 0) {
+            return m->values[i];
+        }
+    }
+    return NULL;
+}

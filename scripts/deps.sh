@@ -1,0 +1,26 @@
+#!/bin/sh
+# Installs the Debian packages mod_ticket needs to build, run and test,
+# when some are missing. Quiet and quick when everything is there.
+set -eu
+PKGS="apache2 apache2-dev libaprutil1-dbd-pgsql libjson-c-dev libcmocka-dev
+      libcurl4-openssl-dev libpq-dev libssl-dev postgresql"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+        || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+    echo "mod_ticket needs these Debian packages:$missing" >&2
+    echo "install them as root: apt-get install$missing" >&2
+    exit 1
+fi
+echo "== installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# policy-rc.d keeps the stock apache2 service from starting on port 80
+prc=/usr/sbin/policy-rc.d
+if [ ! -e $prc ]; then printf '#!/bin/sh\nexit 101\n' > $prc; chmod +x $prc; added=1; fi
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
+[ "${added:-0}" = 1 ] && rm -f $prc
+exit 0

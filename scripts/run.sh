@@ -1,0 +1,83 @@
+#!/bin/sh
+# `make run`: PostgreSQL + Apache with mod_ticket and demo data, in the
+# foreground, on http://127.0.0.1:$PORT. Ctrl-C or SIGTERM stops both.
+# Everything it keeps lives in .state/ (git-ignored), kept between runs.
+# With --forget it deletes that state instead.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+STATE=$TK_ROOT/.state
+PORT=${PORT:-8080}
+USERS=${USERS:-1000}
+
+# PostgreSQL's user must reach its folder; a checkout under a folder closed
+# to others (mktemp -d, /root) gets the cluster in a folder of its own.
+pg_dir() {
+    if pg_can_reach "$TK_ROOT" ; then
+        echo "$STATE/pg"
+    else
+        echo "/var/tmp/mod_ticket-$(basename "$TK_ROOT")-$(printf '%s' "$TK_ROOT" | cksum | cut -d' ' -f1)/pg"
+    fi
+}
+PGDATA=$(pg_dir)
+
+if [ "${1:-}" = --forget ]; then
+    pg_stop "$PGDATA"
+    rm -rf "$STATE" "$(dirname "$PGDATA")"/pg
+    case "$PGDATA" in /var/tmp/mod_ticket-*) rmdir "$(dirname "$PGDATA")" 2>/dev/null || true ;; esac
+    echo "forgot the demo state"
+    exit 0
+fi
+
+mkdir -p "$STATE/logs" "$STATE/run"
+PGPORT=$(tk_hash_port 20000 10000 "$TK_ROOT")
+if [ "$PGDATA" != "$STATE/pg" ]; then
+    echo "== $TK_ROOT is closed to the postgres user: the cluster lives in $PGDATA"
+    mkdir -p "$(dirname "$PGDATA")"
+    chmod 755 "$(dirname "$PGDATA")"
+fi
+
+fresh=0
+if [ ! -f "$PGDATA/PG_VERSION" ]; then
+    echo "== new PostgreSQL cluster in $PGDATA (port $PGPORT)"
+    pg_init "$PGDATA" "$PGPORT"
+    fresh=1
+fi
+pg_running "$PGDATA" || pg_start "$PGDATA"
+PGPORT=$(sed -n "s/^port = \([0-9]*\)$/\1/p" "$PGDATA/postgresql.conf" | tail -n 1)
+db_create "$PGPORT" ticket
+migrate "$PGPORT" ticket
+psql_as ticket "$PGPORT" ticket -v users="$USERS" -f "$TK_ROOT/sql/demo/seed.sql" >/dev/null
+
+# the secret belongs to this database: a new cluster gets a new secret
+if [ "$fresh" = 1 ] || [ ! -s "$STATE/secret" ]; then
+    new_secret "$STATE/secret"
+fi
+
+STATE=$STATE RUNDIR=$STATE/run LOGDIR=$STATE/logs PORT=$PORT \
+MODULE=$TK_ROOT/mod_ticket/.libs/mod_ticket.so SECRET=$STATE/secret \
+DBDPARAMS="host=127.0.0.1 port=$PGPORT dbname=ticket user=ticket connect_timeout=3 application_name=mod_ticket options='-c statement_timeout=5000'" \
+CAPACITY=${CAPACITY:-100} SERVICE_TTL=${SERVICE_TTL:-600} HOLD_TTL=${HOLD_TTL:-300} \
+ADVANCE_INTERVAL=${ADVANCE_INTERVAL:-1} LOGLEVEL=${LOGLEVEL:-warn} \
+    "$TK_ROOT/scripts/httpd-conf.sh" > "$STATE/httpd.conf"
+apache2 -t -f "$STATE/httpd.conf"
+
+stop() {
+    trap - INT TERM EXIT
+    echo "== stopping"
+    [ -n "${httpd:-}" ] && kill -TERM "$httpd" 2>/dev/null && wait "$httpd" 2>/dev/null
+    pg_stop "$PGDATA"
+    exit 0
+}
+trap stop INT TERM EXIT
+
+apache2 -f "$STATE/httpd.conf" -D FOREGROUND &
+httpd=$!
+cat <<MSG
+== mod_ticket serves http://127.0.0.1:$PORT  (users 1-$USERS, 3 concerts)
+   try: curl -s -X POST localhost:$PORT/queues -d '{"userId": 1}'
+   logs: $STATE/logs/error.log   database: psql -h 127.0.0.1 -p $PGPORT -U ticket ticket
+   PostgreSQL restart: runuser -u postgres -- $PG_BIN/pg_ctl -D $PGDATA restart
+   Ctrl-C stops Apache and PostgreSQL
+MSG
+wait "$httpd" || true

@@ -1,0 +1,98 @@
+-- 002_queue.sql: entering the queue and admitting from it, each one
+-- statement for the caller (a function) and one transaction.
+--
+-- The queue fence: admission takes the advisory lock 120112302568555
+-- exclusively, entries take it shared. So while admission reads the queue
+-- no entry is half-done, every number drawn before it is committed, and
+-- every number drawn after it is larger: FIFO by seq holds, and every
+-- waiting token has seq > queue_state.head.
+
+CREATE FUNCTION ticket_enter(p_user bigint, p_open boolean,
+    OUT result text,            -- created | existing | closed | unknown_user
+    OUT token_seq bigint,
+    OUT token_state text,
+    OUT q_head bigint,
+    OUT q_waiting bigint,
+    OUT q_admitted_last_minute bigint,
+    OUT q_in_service bigint,
+    OUT q_advanced_us bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock_shared(120112302568555);
+    -- serialises the entries of one user: one live token each
+    PERFORM 1 FROM users u WHERE u.user_id = p_user FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        result := 'unknown_user';
+        RETURN;
+    END IF;
+    UPDATE queue_tokens t SET state = 'expire'
+     WHERE t.user_id = p_user AND t.state = 'service'
+       AND t.expires_at <= clock_timestamp();
+    SELECT t.seq, t.state INTO token_seq, token_state
+      FROM queue_tokens t
+     WHERE t.user_id = p_user AND t.state IN ('wait', 'service');
+    IF FOUND THEN
+        result := 'existing';
+    ELSIF NOT p_open THEN
+        result := 'closed';
+        RETURN;
+    ELSE
+        INSERT INTO queue_tokens (user_id) VALUES (p_user)
+        RETURNING seq, state INTO token_seq, token_state;
+        result := 'created';
+    END IF;
+    SELECT s.head, s.waiting, s.admitted_last_minute, s.in_service,
+           (extract(epoch FROM s.advanced_at) * 1000000)::bigint
+      INTO q_head, q_waiting, q_admitted_last_minute, q_in_service,
+           q_advanced_us
+      FROM queue_state s;
+END
+$$;
+
+-- Admits the oldest waiting tokens while fewer than p_capacity are in
+-- service, expires service tokens past their time, and records the queue's
+-- state. Safe with several hosts: they take turns on the lock, and each
+-- counts what the one before it admitted.
+CREATE FUNCTION ticket_admit(p_capacity integer, p_service_ttl integer,
+    OUT admitted integer,
+    OUT q_head bigint,
+    OUT q_waiting bigint,
+    OUT q_admitted_last_minute bigint,
+    OUT q_in_service bigint,
+    OUT q_advanced_us bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_now timestamptz;
+    v_live bigint;
+    v_max bigint;
+BEGIN
+    PERFORM pg_advisory_xact_lock(120112302568555);
+    v_now := clock_timestamp();
+    UPDATE queue_tokens SET state = 'expire'
+     WHERE state = 'service' AND expires_at <= v_now;
+    SELECT count(*) INTO v_live FROM queue_tokens WHERE state = 'service';
+    WITH next AS (
+        SELECT seq FROM queue_tokens WHERE state = 'wait'
+         ORDER BY seq LIMIT greatest(p_capacity - v_live, 0))
+    UPDATE queue_tokens t
+       SET state = 'service', admitted_at = v_now,
+           expires_at = v_now + make_interval(secs => p_service_ttl)
+      FROM next WHERE t.seq = next.seq;
+    GET DIAGNOSTICS admitted = ROW_COUNT;
+
+    SELECT coalesce(max(seq), 0) INTO v_max FROM queue_tokens;
+    SELECT coalesce(min(seq) - 1, v_max) INTO q_head
+      FROM queue_tokens WHERE state = 'wait';
+    q_waiting := v_max - q_head;     -- counts numbers of failed entries too
+    SELECT count(*) INTO q_admitted_last_minute
+      FROM queue_tokens WHERE admitted_at > v_now - interval '1 minute';
+    q_in_service := v_live + admitted;
+
+    UPDATE queue_state
+       SET head = greatest(head, q_head), waiting = q_waiting,
+           admitted_last_minute = q_admitted_last_minute,
+           in_service = q_in_service, advanced_at = v_now
+    RETURNING head, (extract(epoch FROM advanced_at) * 1000000)::bigint
+         INTO q_head, q_advanced_us;
+END
+$$;
