@@ -14,7 +14,7 @@
 
 /* 1 if buf[0..len) is one RFC 8259 JSON value (with surrounding white
  * space), nested at most TK_JSON_MAX_DEPTH deep, whose integer literals fit
- * int64; 0 otherwise. */
+ * int64 and whose strings are well-formed UTF-8; 0 otherwise. */
 int tk_json_is_strict(const char *buf, size_t len);
 
 /* The JSON object in buf, or NULL when buf is not a strict JSON object.

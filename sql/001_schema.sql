@@ -98,7 +98,7 @@ CREATE TABLE queue_tokens (
     issued_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
     admitted_at  timestamptz,
     expires_at   timestamptz,
-    CHECK ((state = 'wait') = (admitted_at IS NULL))
+    CHECK (state <> 'service' OR (admitted_at IS NOT NULL AND expires_at IS NOT NULL))
 );
 -- one live token per user
 CREATE UNIQUE INDEX queue_tokens_live_user ON queue_tokens (user_id)

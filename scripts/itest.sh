@@ -1,0 +1,50 @@
+#!/bin/sh
+# Integration tests: a throw-away PostgreSQL cluster (as the postgres
+# user, loopback, its own port) with the migrated schema as a template
+# database; each test binary starts its own Apache processes with the built
+# module. By default the module under test is the ASan+UBSan build.
+# Usage: scripts/itest.sh build/itest/test_* (make itest does this)
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+TMP=$(mktemp -d /tmp/mod_ticket-itest.XXXXXX)
+chmod 755 "$TMP"                        # postgres and www-data reach it
+PGDATA=$TMP/pg
+PGPORT=$(tk_hash_port 30000 20000 "$TMP")
+
+cleanup() {
+    pg_stop "$PGDATA"
+    if [ "${failed:-1}" = 0 ]; then rm -rf "$TMP"; else echo "kept for inspection: $TMP"; fi
+}
+trap cleanup EXIT
+
+pg_init "$PGDATA" "$PGPORT" test
+pg_start "$PGDATA"
+db_create "$PGPORT" ticket_template >/dev/null
+migrate "$PGPORT" ticket_template >/dev/null
+
+export TK_PGPORT=$PGPORT TK_PGDATA=$PGDATA TK_PG_BIN=$PG_BIN TK_TMP=$TMP TK_ROOT=$TK_ROOT
+if [ "${TK_SANITIZE:-1}" = 1 ] && [ -f "$TK_ROOT/build/asan/mod_ticket.so" ]; then
+    export TK_MODULE=$TK_ROOT/build/asan/mod_ticket.so
+    export TK_HTTPD_PRELOAD=$(gcc -print-file-name=libasan.so)
+    # APR pools look like leaks at exit; reports go to files we check below
+    export ASAN_OPTIONS="detect_leaks=0:log_path=$TMP/asan"
+    export UBSAN_OPTIONS="print_stacktrace=1:log_path=$TMP/ubsan"
+    echo "== module under test: ASan+UBSan build"
+else
+    export TK_MODULE=$TK_ROOT/mod_ticket/.libs/mod_ticket.so
+fi
+
+failed=0
+passed=0
+for t in "$@"; do
+    echo "== $t"
+    if "$t"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+done
+for report in "$TMP"/asan.* "$TMP"/ubsan.*; do
+    [ -e "$report" ] || continue
+    echo "== sanitizer report $report:"; cat "$report"
+    failed=$((failed + 1))
+done
+echo "integration: $passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,464 @@
+/* harness.c: see harness.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <curl/curl.h>
+#include "harness.h"
+
+const char *th_env(const char *name)
+{
+    const char *v = getenv(name);
+    if (!v || !*v) {
+        fail_msg("environment variable %s is not set (run via scripts/itest.sh)", name);
+    }
+    return v;
+}
+
+/* ---- database ---- */
+
+static PGconn *connect_db(const char *db)
+{
+    char conninfo[256];
+    PGconn *c;
+
+    snprintf(conninfo, sizeof(conninfo),
+             "host=127.0.0.1 port=%s dbname=%s user=postgres connect_timeout=5 options=-cclient_min_messages=warning",
+             th_env("TK_PGPORT"), db);
+    c = PQconnectdb(conninfo);
+    if (PQstatus(c) != CONNECTION_OK) {
+        fail_msg("cannot connect to %s: %s", db, PQerrorMessage(c));
+    }
+    return c;
+}
+
+PGconn *th_db_connect(const char *db)
+{
+    return connect_db(db);
+}
+
+static PGresult *vexec(PGconn *c, const char *fmt, va_list ap)
+{
+    char sql[4096];
+    PGresult *res;
+
+    vsnprintf(sql, sizeof(sql), fmt, ap);
+    res = PQexec(c, sql);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK
+        && PQresultStatus(res) != PGRES_TUPLES_OK) {
+        fail_msg("SQL failed: %s\n%s", sql, PQresultErrorMessage(res));
+    }
+    return res;
+}
+
+void th_db_exec(PGconn *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    PQclear(vexec(c, fmt, ap));
+    va_end(ap);
+}
+
+long long th_db_scalar(PGconn *c, const char *fmt, ...)
+{
+    va_list ap;
+    PGresult *res;
+    long long v;
+
+    va_start(ap, fmt);
+    res = vexec(c, fmt, ap);
+    va_end(ap);
+    v = PQntuples(res) > 0 && !PQgetisnull(res, 0, 0)
+        ? atoll(PQgetvalue(res, 0, 0)) : -1;
+    PQclear(res);
+    return v;
+}
+
+void th_db_create(const char *db, int users)
+{
+    PGconn *c = connect_db("postgres");
+
+    th_db_exec(c, "DROP DATABASE IF EXISTS %s WITH (FORCE)", db);
+    th_db_exec(c, "CREATE DATABASE %s TEMPLATE ticket_template OWNER ticket", db);
+    PQfinish(c);
+    c = connect_db(db);
+    th_db_exec(c, "INSERT INTO users (user_id, name) SELECT g, 'user' || g"
+                  "  FROM generate_series(1, %d) g", users);
+    th_db_exec(c, "INSERT INTO accounts (user_id) SELECT user_id FROM users");
+    PQfinish(c);
+}
+
+void th_pg_ctl(const char *action)
+{
+    char cmd[2048];
+
+    snprintf(cmd, sizeof(cmd),
+             "runuser -u postgres -- %s/pg_ctl -D %s -l %s/server.log -w -t 60 -m fast %s"
+             " >/dev/null 2>&1", th_env("TK_PG_BIN"), th_env("TK_PGDATA"),
+             th_env("TK_PGDATA"), action);
+    if (getuid() != 0) {
+        snprintf(cmd, sizeof(cmd), "%s/pg_ctl -D %s -l %s/server.log -w -t 60 -m fast %s"
+                 " >/dev/null 2>&1", th_env("TK_PG_BIN"), th_env("TK_PGDATA"),
+                 th_env("TK_PGDATA"), action);
+    }
+    assert_int_equal(system(cmd), 0);
+}
+
+/* ---- Apache ---- */
+
+int th_free_port(void)
+{
+    struct sockaddr_in a;
+    socklen_t n = sizeof(a);
+    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &n), 0);
+    port = ntohs(a.sin_port);
+    close(fd);
+    return port;
+}
+
+/* The secret of a database: one file per database, shared by its hosts. */
+static const char *secret_for(const char *db)
+{
+    static char path[512];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s.secret", th_env("TK_TMP"), db);
+    if (access(path, R_OK) != 0) {
+        char cmd[1200];
+        snprintf(cmd, sizeof(cmd),
+                 "head -c 48 /dev/urandom | base64 -w0 > %s && chmod 600 %s",
+                 path, path);
+        assert_int_equal(system(cmd), 0);
+    }
+    f = fopen(path, "r");
+    assert_non_null(f);
+    fclose(f);
+    return path;
+}
+
+static void write_conf(th_httpd *h, const char *db, const char *knobs,
+                       const char *extra)
+{
+    static int serial;
+    char cmd[4096];
+
+    snprintf(h->dir, sizeof(h->dir), "%s/httpd-%d-%d", th_env("TK_TMP"),
+             (int)getpid(), ++serial);
+    mkdir(h->dir, 0755);
+    snprintf(h->conf, sizeof(h->conf), "%s/httpd.conf", h->dir);
+    snprintf(h->errlog, sizeof(h->errlog), "%s/error.log", h->dir);
+    setenv("EXTRA", extra ? extra : "", 1);
+    snprintf(cmd, sizeof(cmd),
+             "env STATE=%s RUNDIR=%s LOGDIR=%s PORT=%d MODULE=%s SECRET=%s "
+             "LOGLEVEL='warn ticket:info' "
+             "DBDPARAMS=\"host=127.0.0.1 port=%s dbname=%s user=ticket "
+             "connect_timeout=3 application_name=mod_ticket "
+             "options='-c statement_timeout=5000'\" %s %s/scripts/httpd-conf.sh > %s",
+             h->dir, h->dir, h->dir, h->port, th_env("TK_MODULE"), secret_for(db),
+             th_env("TK_PGPORT"), db, knobs ? knobs : "", th_env("TK_ROOT"),
+             h->conf);
+    assert_int_equal(system(cmd), 0);
+}
+
+static int health_ok(void *arg)
+{
+    th_httpd *h = arg;
+    th_resp r;
+    int ok = th_http(&r, h->port, "GET", "/health", NULL, NULL) == 0
+             && r.status == 200;
+
+    th_resp_free(&r);
+    return ok;
+}
+
+void th_httpd_start(th_httpd *h, const char *db, const char *knobs,
+                    const char *extra)
+{
+    memset(h, 0, sizeof(*h));
+    h->port = th_free_port();
+    write_conf(h, db, knobs, extra);
+    h->pid = fork();
+    assert_true(h->pid >= 0);
+    if (h->pid == 0) {
+        int out = open("/dev/null", O_WRONLY);
+        const char *preload = getenv("TK_HTTPD_PRELOAD");
+        dup2(out, STDOUT_FILENO);
+        if (preload && *preload) {
+            setenv("LD_PRELOAD", preload, 1);   /* the ASan-built module */
+        }
+        execlp("apache2", "apache2", "-f", h->conf, "-D", "FOREGROUND", (char *)NULL);
+        _exit(127);
+    }
+    if (!th_wait_until(health_ok, h, 30)) {
+        char cmd[1000];
+        snprintf(cmd, sizeof(cmd), "cat %s >&2", h->errlog);
+        if (system(cmd)) {}
+        fail_msg("Apache did not answer /health on port %d", h->port);
+    }
+}
+
+void th_httpd_stop(th_httpd *h)
+{
+    int status, i;
+
+    if (h->pid <= 0) {
+        return;
+    }
+    kill(h->pid, SIGTERM);
+    for (i = 0; i < 300; ++i) {
+        if (waitpid(h->pid, &status, WNOHANG) == h->pid) {
+            h->pid = 0;
+            return;
+        }
+        usleep(50000);
+    }
+    kill(h->pid, SIGKILL);
+    waitpid(h->pid, &status, 0);
+    h->pid = 0;
+}
+
+int th_httpd_configtest(const char *db, const char *extra, char *out,
+                        size_t outsz)
+{
+    th_httpd h;
+    char cmd[2048];
+    FILE *p;
+    size_t n;
+    int status;
+
+    memset(&h, 0, sizeof(h));
+    h.port = th_free_port();
+    write_conf(&h, db, NULL, extra);
+    snprintf(cmd, sizeof(cmd), "env LD_PRELOAD='%s' apache2 -t -f %s 2>&1",
+             getenv("TK_HTTPD_PRELOAD") ? getenv("TK_HTTPD_PRELOAD") : "", h.conf);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    n = fread(out, 1, outsz - 1, p);
+    out[n] = '\0';
+    status = pclose(p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int th_errlog_unexpected(const th_httpd *h, const char *const *allowed)
+{
+    char line[4096];
+    FILE *f = fopen(h->errlog, "r");
+    int bad = 0;
+
+    if (!f) {
+        return 0;
+    }
+    while (fgets(line, sizeof(line), f)) {
+        const char *const *a;
+        int ok = 0;
+        if (!strstr(line, ":error]") && !strstr(line, ":crit]")
+            && !strstr(line, ":alert]") && !strstr(line, ":emerg]")) {
+            continue;
+        }
+        for (a = allowed; a && *a; ++a) {
+            if (strstr(line, *a)) {
+                ok = 1;
+            }
+        }
+        if (!ok) {
+            fprintf(stderr, "unexpected error-log line: %s", line);
+            ++bad;
+        }
+    }
+    fclose(f);
+    return bad;
+}
+
+/* ---- HTTP ---- */
+
+static size_t on_body(char *data, size_t size, size_t n, void *arg)
+{
+    th_resp *r = arg;
+    size_t len = size * n, room = sizeof(r->body) - 1 - r->len;
+
+    memcpy(r->body + r->len, data, len < room ? len : room);
+    r->len += len < room ? len : room;
+    r->body[r->len] = '\0';
+    return len;
+}
+
+static void copy_header(char *dst, size_t dstsz, const char *line,
+                        const char *name)
+{
+    size_t n = strlen(name);
+    if (strncasecmp(line, name, n) == 0 && line[n] == ':') {
+        const char *v = line + n + 1;
+        while (*v == ' ') ++v;
+        snprintf(dst, dstsz, "%.*s", (int)strcspn(v, "\r\n"), v);
+    }
+}
+
+static size_t on_header(char *data, size_t size, size_t n, void *arg)
+{
+    th_resp *r = arg;
+    char line[512];
+    size_t len = size * n;
+
+    snprintf(line, sizeof(line), "%.*s", (int)(len < sizeof(line) ? len : sizeof(line) - 1), data);
+    copy_header(r->allow, sizeof(r->allow), line, "Allow");
+    copy_header(r->retry_after, sizeof(r->retry_after), line, "Retry-After");
+    copy_header(r->content_type, sizeof(r->content_type), line, "Content-Type");
+    return len;
+}
+
+int th_http_auth(th_resp *r, int port, const char *method, const char *path,
+                 const char *authorization, const char *body)
+{
+    CURL *c = curl_easy_init();
+    struct curl_slist *headers = NULL;
+    char url[1024], auth[1024];
+    CURLcode rc;
+
+    memset(r, 0, sizeof(*r));
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+    if (strcmp(method, "HEAD") == 0) {
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    }
+    if (authorization) {
+        snprintf(auth, sizeof(auth), "Authorization: %s", authorization);
+        headers = curl_slist_append(headers, auth);
+    }
+    if (body) {
+        headers = curl_slist_append(headers, "Content-Type: application/json");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    rc = curl_easy_perform(c);
+    if (rc == CURLE_OK) {
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+        r->json = json_tokener_parse(r->body);
+    }
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(c);
+    return rc == CURLE_OK ? 0 : -1;
+}
+
+int th_http(th_resp *r, int port, const char *method, const char *path,
+            const char *token, const char *body)
+{
+    char auth[600];
+
+    if (token) {
+        snprintf(auth, sizeof(auth), "Bearer %s", token);
+    }
+    return th_http_auth(r, port, method, path, token ? auth : NULL, body);
+}
+
+void th_resp_free(th_resp *r)
+{
+    if (r->json) {
+        json_object_put(r->json);
+        r->json = NULL;
+    }
+}
+
+static json_object *field(const th_resp *r, const char *key)
+{
+    json_object *v = NULL;
+    if (!r->json || !json_object_object_get_ex(r->json, key, &v)) {
+        return NULL;
+    }
+    return v;
+}
+
+const char *th_str(const th_resp *r, const char *key)
+{
+    json_object *v = field(r, key);
+    return v && json_object_is_type(v, json_type_string)
+           ? json_object_get_string(v) : NULL;
+}
+
+long long th_int(const th_resp *r, const char *key)
+{
+    json_object *v = field(r, key);
+    return v && json_object_is_type(v, json_type_int)
+           ? (long long)json_object_get_int64(v) : -1;
+}
+
+int th_has(const th_resp *r, const char *key)
+{
+    return r->json && json_object_object_get_ex(r->json, key, NULL);
+}
+
+int th_is_null(const th_resp *r, const char *key)
+{
+    json_object *v = (json_object *)1;
+    return r->json && json_object_object_get_ex(r->json, key, &v) && v == NULL;
+}
+
+void th_assert_error(const th_resp *r, long status, const char *code,
+                     const char *message)
+{
+    if (r->status != status || !th_str(r, "code") || strcmp(th_str(r, "code"), code)
+        || !th_str(r, "error") || strcmp(th_str(r, "error"), message)) {
+        fail_msg("expected %ld %s \"%s\", got %ld %s", status, code, message,
+                 r->status, r->body);
+    }
+    assert_non_null(strstr(r->content_type, "application/json"));
+}
+
+long th_enter(int port, long long user, char *out)
+{
+    th_resp r;
+    char body[64];
+    long status;
+
+    snprintf(body, sizeof(body), "{\"userId\": %lld}", user);
+    if (th_http(&r, port, "POST", "/queues", NULL, body) != 0) {
+        return -1;
+    }
+    status = r.status;
+    if (out) {
+        snprintf(out, 128, "%s", th_str(&r, "userToken") ? th_str(&r, "userToken") : "");
+    }
+    th_resp_free(&r);
+    return status;
+}
+
+int th_wait_until(int (*fn)(void *), void *arg, double seconds)
+{
+    struct timespec start, now;
+
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        if (fn(arg)) {
+            return 1;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if ((double)(now.tv_sec - start.tv_sec)
+            + (double)(now.tv_nsec - start.tv_nsec) / 1e9 > seconds) {
+            return 0;
+        }
+        usleep(100000);
+    }
+}

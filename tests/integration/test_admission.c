@@ -1,0 +1,151 @@
+/* test_admission.c: FIFO admission up to TicketCapacity by the job
+ * inside httpd, positions, and service-token expiry, on a fresh queue. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "harness.h"
+
+#define DB "itest_admission"
+
+static th_httpd httpd;
+static PGconn *db;
+
+static int setup(void **state)
+{
+    (void)state;
+    th_db_create(DB, 50);
+    db = th_db_connect(DB);
+    th_httpd_start(&httpd, DB, "CAPACITY=3 SERVICE_TTL=4 ADVANCE_INTERVAL=1", NULL);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    th_httpd_stop(&httpd);
+    PQfinish(db);
+    assert_int_equal(th_errlog_unexpected(&httpd, NULL), 0);
+    return 0;
+}
+
+static int first_three_in_service(void *arg)
+{
+    (void)arg;
+    return th_db_scalar(db, "SELECT count(*) FROM queue_tokens WHERE state = 'service'"
+                            " AND user_id BETWEEN 1 AND 3") == 3;
+}
+
+/* TicketCapacity 3, ten users in a row: the first three are admitted, the
+ * others wait at positions 1..7 in arrival order. */
+static void test_fifo_admission(void **state)
+{
+    char tokens[10][128];
+    th_resp r;
+    int i;
+    (void)state;
+
+    for (i = 0; i < 10; ++i) {
+        char body[64];
+        snprintf(body, sizeof(body), "{\"userId\": \"%d\"}", i + 1);
+        th_http(&r, httpd.port, "POST", "/queues", NULL, body);
+        assert_int_equal(r.status, 200);
+        assert_non_null(th_str(&r, "userToken"));
+        snprintf(tokens[i], sizeof(tokens[i]), "%s", th_str(&r, "userToken"));
+        th_resp_free(&r);
+    }
+    assert_true(th_wait_until(first_three_in_service, NULL, 10));
+    assert_int_equal(th_db_scalar(db, "SELECT count(*) FROM queue_tokens WHERE state = 'service'"), 3);
+    for (i = 0; i < 10; ++i) {
+        th_http(&r, httpd.port, "GET", "/queues", tokens[i], NULL);
+        assert_int_equal(r.status, 200);
+        if (i < 3) {
+            assert_string_equal(th_str(&r, "tokenStatus"), "service");
+            assert_non_null(th_str(&r, "expiresAt"));
+            assert_in_range(th_int(&r, "remainingSeconds"), 0, 4);
+        }
+        else {
+            char msg[64];
+            assert_string_equal(th_str(&r, "tokenStatus"), "wait");
+            assert_int_equal(th_int(&r, "position"), i - 2);
+            assert_true(th_int(&r, "waitingCount") >= 7);
+            assert_in_range(th_int(&r, "pollAfterMs"), 1000, 30000);
+            assert_true(th_has(&r, "etaSeconds"));
+            snprintf(msg, sizeof(msg), "현재 대기열은 %d명입니다.", i - 2);
+            assert_string_equal(th_str(&r, "message"), msg);
+        }
+        th_resp_free(&r);
+    }
+    /* entering again returns the same token */
+    th_http(&r, httpd.port, "POST", "/queues", NULL, "{\"userId\": 5}");
+    assert_string_equal(th_str(&r, "userToken"), tokens[4]);
+    assert_string_equal(th_str(&r, "tokenStatus"), "wait");
+    assert_int_equal(th_int(&r, "position"), 2);
+    th_resp_free(&r);
+    th_http(&r, httpd.port, "POST", "/queues", NULL, "{\"userId\": 1}");
+    assert_string_equal(th_str(&r, "userToken"), tokens[0]);
+    assert_string_equal(th_str(&r, "tokenStatus"), "service");
+    assert_int_equal(th_int(&r, "position"), 0);
+    assert_string_equal(th_str(&r, "message"), "입장이 허용되었습니다.");
+    th_resp_free(&r);
+}
+
+static int user1_expired_and_next_admitted(void *arg)
+{
+    (void)arg;
+    return th_db_scalar(db, "SELECT count(*) FROM queue_tokens WHERE state = 'service'"
+                            " AND user_id BETWEEN 4 AND 6") == 3;
+}
+
+/* Service tokens end TicketServiceTTL after admission; the next three
+ * waiting users take their places; an expired token never comes back, and
+ * its user gets a new token on entering again. */
+static void test_service_expiry(void **state)
+{
+    char token1[128], again[128];
+    th_resp r;
+    (void)state;
+
+    assert_int_equal(th_enter(httpd.port, 1, token1), 200);
+    assert_true(th_wait_until(user1_expired_and_next_admitted, NULL, 15));
+    th_http(&r, httpd.port, "GET", "/queues", token1, NULL);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(th_str(&r, "tokenStatus"), "expire");
+    assert_string_equal(th_str(&r, "message"), "사용시간이 만료되었습니다.");
+    th_resp_free(&r);
+    assert_int_equal(th_enter(httpd.port, 1, again), 200);
+    assert_string_not_equal(again, token1);
+    assert_int_equal(th_db_scalar(db, "SELECT count(*) FROM queue_tokens"
+                                      " WHERE user_id = 1 AND state IN ('wait', 'service')"), 1);
+}
+
+/* A position never grows for a token, across admissions. */
+static void test_position_never_grows(void **state)
+{
+    char token[128];
+    long long last = 1LL << 40;
+    th_resp r;
+    int i;
+    (void)state;
+
+    assert_int_equal(th_enter(httpd.port, 30, token), 200);
+    for (i = 0; i < 40; ++i) {
+        th_http(&r, httpd.port, "GET", "/queues", token, NULL);
+        assert_int_equal(r.status, 200);
+        if (strcmp(th_str(&r, "tokenStatus"), "wait") == 0) {
+            assert_true(th_int(&r, "position") <= last);
+            last = th_int(&r, "position");
+        }
+        th_resp_free(&r);
+        usleep(100000);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fifo_admission),
+        cmocka_unit_test(test_service_expiry),
+        cmocka_unit_test(test_position_never_grows),
+    };
+    return cmocka_run_group_tests_name("admission", tests, setup, teardown);
+}

@@ -1,0 +1,182 @@
+/* test_queue.c: endpoints 1, 2 and 10 against a real Apache and
+ * PostgreSQL: every error answer, forged tokens, concurrent entries of one
+ * user. Admission is in test_admission.c. */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "harness.h"
+
+#define DB "itest_queue"
+#define MSG_QUEUE "대기열에 진입할 수 없습니다."
+#define MSG_TOKEN "해당 서비스를 이용하실 수 없습니다."
+
+static th_httpd httpd;
+static PGconn *db;
+
+static int setup(void **state)
+{
+    (void)state;
+    th_db_create(DB, 50);
+    db = th_db_connect(DB);
+    th_httpd_start(&httpd, DB, "CAPACITY=3", NULL);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    static const char *const none[] = {NULL};
+    (void)state;
+    th_httpd_stop(&httpd);
+    PQfinish(db);
+    assert_int_equal(th_errlog_unexpected(&httpd, none), 0);
+    return 0;
+}
+
+static void test_health(void **state)
+{
+    th_resp r;
+    (void)state;
+    assert_int_equal(th_http(&r, httpd.port, "GET", "/health", NULL, NULL), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(th_str(&r, "status"), "ok");
+    assert_non_null(strstr(r.content_type, "application/json"));
+    th_resp_free(&r);
+    th_http(&r, httpd.port, "GET", "/health?db=1", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(th_str(&r, "status"), "ok");
+    th_resp_free(&r);
+    th_http(&r, httpd.port, "GET", "/health?db=yes", NULL, NULL);
+    th_assert_error(&r, 400, "BAD_REQUEST", "잘못된 요청입니다.");
+    th_resp_free(&r);
+}
+
+static void test_routes_and_methods(void **state)
+{
+    th_resp r;
+    (void)state;
+    th_http(&r, httpd.port, "GET", "/nope", NULL, NULL);
+    th_assert_error(&r, 404, "NOT_FOUND", "요청한 경로를 찾을 수 없습니다.");
+    th_resp_free(&r);
+    th_http(&r, httpd.port, "GET", "/queues/", NULL, NULL);
+    th_assert_error(&r, 404, "NOT_FOUND", "요청한 경로를 찾을 수 없습니다.");
+    th_resp_free(&r);
+    th_http(&r, httpd.port, "DELETE", "/queues", NULL, NULL);
+    th_assert_error(&r, 405, "METHOD_NOT_ALLOWED", "허용되지 않는 메서드입니다.");
+    assert_string_equal(r.allow, "POST, GET");
+    th_resp_free(&r);
+    th_http(&r, httpd.port, "POST", "/health", NULL, "{}");
+    th_assert_error(&r, 405, "METHOD_NOT_ALLOWED", "허용되지 않는 메서드입니다.");
+    assert_string_equal(r.allow, "GET");
+    th_resp_free(&r);
+}
+
+static void test_enter_rejects_bad_bodies(void **state)
+{
+    static const char *const bad[] = {
+        "", "{", "[]", "1", "{\"userId\": 0}", "{\"userId\": -1}",
+        "{\"userId\": 1.5}", "{\"userId\": 1e2}", "{\"userId\": \"01\"}",
+        "{\"userId\": \"1a\"}", "{\"userId\": true}", "{\"userId\": null}",
+        "{\"userId\": {}}", "{\"user\": 1}", "{'userId': 1}",
+        "{\"userId\": 99999999999999999999}", "{\"userId\": 1} x", NULL};
+    const char *const *b;
+    th_resp r;
+    (void)state;
+
+    for (b = bad; *b; ++b) {
+        th_http(&r, httpd.port, "POST", "/queues", NULL, *b);
+        th_assert_error(&r, 400, "BAD_REQUEST", MSG_QUEUE);
+        th_resp_free(&r);
+    }
+    th_http(&r, httpd.port, "POST", "/queues", NULL, "{\"userId\": 4242}");
+    th_assert_error(&r, 400, "USER_NOT_FOUND", MSG_QUEUE);
+    th_resp_free(&r);
+    assert_int_equal(th_db_scalar(db, "SELECT count(*) FROM queue_tokens"), 0);
+}
+
+static void test_body_too_large(void **state)
+{
+    char body[9000];
+    th_resp r;
+    (void)state;
+
+    memset(body, ' ', sizeof(body) - 1);
+    body[sizeof(body) - 1] = '\0';
+    memcpy(body, "{\"userId\": 1", 12);
+    body[sizeof(body) - 2] = '}';
+    th_http(&r, httpd.port, "POST", "/queues", NULL, body);
+    th_assert_error(&r, 413, "PAYLOAD_TOO_LARGE", "요청 본문이 너무 큽니다.");
+    th_resp_free(&r);
+    assert_int_equal(th_db_scalar(db, "SELECT count(*) FROM queue_tokens"), 0);
+}
+
+static void test_poll_rejects_bad_tokens(void **state)
+{
+    static const char *const bad[] = {
+        "", "Bearer", "Bearer x", "1.1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "abc.def.ghi", NULL};
+    const char *const *b;
+    char token[128], forged[160];
+    th_resp r;
+    (void)state;
+
+    th_http_auth(&r, httpd.port, "GET", "/queues", NULL, NULL);
+    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_TOKEN);
+    th_resp_free(&r);
+    for (b = bad; *b; ++b) {
+        th_http_auth(&r, httpd.port, "GET", "/queues", *b, NULL);
+        th_assert_error(&r, 401, "TOKEN_INVALID", MSG_TOKEN);
+        th_resp_free(&r);
+    }
+    /* a genuine token with its user changed is a forgery */
+    assert_int_equal(th_enter(httpd.port, 40, token), 200);
+    snprintf(forged, sizeof(forged), "%.*s.41.%s", (int)strcspn(token, "."),
+             token, strrchr(token, '.') + 1);
+    th_http(&r, httpd.port, "GET", "/queues", forged, NULL);
+    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_TOKEN);
+    th_resp_free(&r);
+}
+
+/* Many concurrent entries of one user: one live token, all answers equal. */
+#define RACERS 40
+static char race_tokens[RACERS][128];
+
+static void *enter_user_7(void *arg)
+{
+    int i = (int)(intptr_t)arg;
+    th_enter(httpd.port, 7, race_tokens[i]);
+    return NULL;
+}
+
+static void test_concurrent_entry_one_token(void **state)
+{
+    pthread_t t[RACERS];
+    int i;
+    (void)state;
+
+    th_db_exec(db, "UPDATE queue_tokens SET state = 'expire' WHERE user_id = 7");
+    for (i = 0; i < RACERS; ++i) {
+        pthread_create(&t[i], NULL, enter_user_7, (void *)(intptr_t)i);
+    }
+    for (i = 0; i < RACERS; ++i) {
+        pthread_join(t[i], NULL);
+    }
+    for (i = 1; i < RACERS; ++i) {
+        assert_string_equal(race_tokens[i], race_tokens[0]);
+    }
+    assert_int_equal(th_db_scalar(db, "SELECT count(*) FROM queue_tokens"
+                                      " WHERE user_id = 7 AND state IN ('wait', 'service')"), 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_health),
+        cmocka_unit_test(test_routes_and_methods),
+        cmocka_unit_test(test_enter_rejects_bad_bodies),
+        cmocka_unit_test(test_body_too_large),
+        cmocka_unit_test(test_poll_rejects_bad_tokens),
+        cmocka_unit_test(test_concurrent_entry_one_token),
+    };
+    return cmocka_run_group_tests_name("queue", tests, setup, teardown);
+}
