@@ -61,7 +61,8 @@ static apr_status_t admission_tick(int state, void *data, apr_pool_t *ptemp)
 {
     server_rec *s = data;
 
-    if (state != AP_WATCHDOG_STATE_STOPPING) {
+    /* STARTING may come before mod_dbd's child_init made the pool */
+    if (state == AP_WATCHDOG_STATE_RUNNING) {
         mt_snapshot_heartbeat(apr_time_now());
         admit_once(s, ptemp);
     }

@@ -21,8 +21,9 @@ static apr_status_t clear_result(void *res)
     return APR_SUCCESS;
 }
 
-/* An idle connection has nothing to read: data or EOF there means the
- * server has ended the session (restart, termination, idle timeout). */
+/* An idle connection has nothing to read (we LISTEN to nothing): data or
+ * EOF there means the server has ended the session (restart, termination,
+ * idle timeout). A harmless message read as a goodbye costs one reconnect. */
 static int idle_conn_is_dead(PGconn *c)
 {
     struct pollfd pfd;
@@ -33,10 +34,7 @@ static int idle_conn_is_dead(PGconn *c)
     pfd.fd = PQsocket(c);
     pfd.events = POLLIN;
     pfd.revents = 0;
-    if (poll(&pfd, 1, 0) <= 0) {
-        return 0;
-    }
-    return !PQconsumeInput(c) || PQstatus(c) != CONNECTION_OK;
+    return poll(&pfd, 1, 0) != 0;
 }
 
 /* SQLSTATE classes that mean "the database is not there for us now". */

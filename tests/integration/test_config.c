@@ -1,0 +1,87 @@
+/* test_config.c: "apachectl -t" refuses every bad directive value with a
+ * message naming the directive, and accepts the good configuration. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "harness.h"
+
+#define DB "itest_config"
+
+static int setup(void **state)
+{
+    (void)state;
+    th_db_create(DB, 1);
+    return 0;
+}
+
+static void test_good_config(void **state)
+{
+    char out[8192];
+    (void)state;
+    assert_int_equal(th_httpd_configtest(DB, NULL, out, sizeof(out)), 0);
+    assert_non_null(strstr(out, "Syntax OK"));
+}
+
+static void expect_refused(const char *extra, const char *directive)
+{
+    char out[8192];
+    int rc = th_httpd_configtest(DB, extra, out, sizeof(out));
+
+    if (rc == 0 || !strstr(out, directive)) {
+        fail_msg("'%s' was not refused naming %s (exit %d): %s", extra,
+                 directive, rc, out);
+    }
+}
+
+static void test_bad_numbers(void **state)
+{
+    static const char *const cases[][2] = {
+        {"TicketCapacity -1", "TicketCapacity"},
+        {"TicketCapacity 0", "TicketCapacity"},
+        {"TicketCapacity 1000001", "TicketCapacity"},
+        {"TicketCapacity many", "TicketCapacity"},
+        {"TicketCapacity 1.5", "TicketCapacity"},
+        {"TicketServiceTTL 0", "TicketServiceTTL"},
+        {"TicketServiceTTL 86401", "TicketServiceTTL"},
+        {"TicketHoldTTL 0", "TicketHoldTTL"},
+        {"TicketAdvanceInterval 61", "TicketAdvanceInterval"},
+        {"TicketMaxHoldsPerUser 101", "TicketMaxHoldsPerUser"},
+        {"TicketMaxCharge 1000000000001", "TicketMaxCharge"},
+        {"TicketMaxBalance 1000000000000001", "TicketMaxBalance"},
+        {"TicketMaxBodyBytes 63", "TicketMaxBodyBytes"},
+        {"TicketMaxBodyBytes 1048577", "TicketMaxBodyBytes"},
+        {"TicketQueue Maybe", "TicketQueue"},
+        {"<Location /x>\nTicketCapacity 5\n</Location>", "TicketCapacity"},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
+        expect_refused(cases[i][0], cases[i][1]);
+    }
+}
+
+static void test_bad_secret_files(void **state)
+{
+    char line[600], path[512];
+    FILE *f;
+    (void)state;
+
+    expect_refused("TicketSecretFile /nonexistent/ticket.secret", "TicketSecretFile");
+    snprintf(path, sizeof(path), "%s/short.secret", th_env("TK_TMP"));
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("0123456789012345678901234567890", f);   /* 31 bytes */
+    fclose(f);
+    snprintf(line, sizeof(line), "TicketSecretFile %s", path);
+    expect_refused(line, "TicketSecretFile");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good_config),
+        cmocka_unit_test(test_bad_numbers),
+        cmocka_unit_test(test_bad_secret_files),
+    };
+    return cmocka_run_group_tests_name("config", tests, setup, NULL);
+}

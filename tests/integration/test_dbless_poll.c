@@ -1,0 +1,89 @@
+/* test_dbless_poll.c: a waiting poll makes no database statement. Counted
+ * with pg_stat_statements (statements of the application's role, other
+ * than the admission job's) around 1,000 polls of waiting tokens. */
+#include <stdio.h>
+#include <string.h>
+#include "harness.h"
+
+#define DB "itest_dbless"
+#define POLLS 1000
+
+static th_httpd httpd;
+static PGconn *db;
+
+static int setup(void **state)
+{
+    (void)state;
+    th_db_create(DB, 20);
+    db = th_db_connect(DB);
+    th_httpd_start(&httpd, DB, "CAPACITY=1", NULL);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    th_httpd_stop(&httpd);
+    PQfinish(db);
+    assert_int_equal(th_errlog_unexpected(&httpd, NULL), 0);
+    return 0;
+}
+
+static long long app_statements(void)
+{
+    return th_db_scalar(db,
+        "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s"
+        "  JOIN pg_database d ON d.oid = s.dbid"
+        " WHERE d.datname = '%s' AND s.userid = 'ticket'::regrole"
+        "   AND s.query NOT LIKE '%%ticket_admit%%'", DB);
+}
+
+static int admitted_one(void *arg)
+{
+    (void)arg;
+    return th_db_scalar(db, "SELECT count(*) FROM queue_tokens WHERE state = 'service'") == 1;
+}
+
+static void test_waiting_polls_cost_no_statement(void **state)
+{
+    char tokens[10][128];
+    long long before, after;
+    th_resp r;
+    int i;
+    (void)state;
+
+    for (i = 0; i < 10; ++i) {
+        assert_int_equal(th_enter(httpd.port, i + 1, tokens[i]), 200);
+    }
+    assert_true(th_wait_until(admitted_one, NULL, 10));
+    /* one poll each first: a host may read a token once before its
+     * snapshot is refreshed; what counts is the steady state */
+    for (i = 1; i < 10; ++i) {
+        th_http(&r, httpd.port, "GET", "/queues", tokens[i], NULL);
+        th_resp_free(&r);
+    }
+    before = app_statements();
+    for (i = 0; i < POLLS; ++i) {
+        th_http(&r, httpd.port, "GET", "/queues", tokens[1 + i % 9], NULL);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(th_str(&r, "tokenStatus"), "wait");
+        th_resp_free(&r);
+    }
+    after = app_statements();
+    print_message("%d waiting polls: %lld database statements\n", POLLS, after - before);
+    assert_int_equal(after - before, 0);
+
+    /* the counter does count: an admitted token's poll reads the database */
+    th_http(&r, httpd.port, "GET", "/queues", tokens[0], NULL);
+    assert_string_equal(th_str(&r, "tokenStatus"), "service");
+    th_resp_free(&r);
+    assert_true(app_statements() > after);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_waiting_polls_cost_no_statement),
+    };
+    return cmocka_run_group_tests_name("dbless_poll", tests, setup, teardown);
+}

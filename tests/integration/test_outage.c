@@ -1,0 +1,134 @@
+/* test_outage.c: PostgreSQL stopped and started again under a running
+ * Apache: 503 JSON with Retry-After meanwhile (waiting polls and /health
+ * still answer), normal answers again by themselves once it is back, and
+ * a restart between requests is invisible to users. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "harness.h"
+
+#define DB "itest_outage"
+
+static th_httpd httpd;
+static PGconn *db;
+
+static int setup(void **state)
+{
+    (void)state;
+    th_db_create(DB, 20);
+    db = th_db_connect(DB);
+    th_httpd_start(&httpd, DB, "CAPACITY=1", NULL);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    /* mod_dbd's own complaints while the database is away are expected */
+    static const char *const allowed[] = {"[dbd:error]", NULL};
+    (void)state;
+    th_httpd_stop(&httpd);
+    assert_int_equal(th_errlog_unexpected(&httpd, allowed), 0);
+    return 0;
+}
+
+static int db_health_ok(void *arg)
+{
+    th_resp r;
+    int ok = th_http(&r, httpd.port, "GET", "/health?db=1", NULL, NULL) == 0
+             && r.status == 200;
+    (void)arg;
+    th_resp_free(&r);
+    return ok;
+}
+
+static int one_admitted(void *arg)
+{
+    (void)arg;
+    return th_db_scalar(db, "SELECT count(*) FROM queue_tokens WHERE state = 'service'") == 1;
+}
+
+static void assert_unavailable(th_resp *r)
+{
+    th_assert_error(r, 503, "UNAVAILABLE", "잠시 후 다시 시도해 주세요.");
+    assert_string_equal(r->retry_after, "2");
+}
+
+static void test_stop_and_start(void **state)
+{
+    char admitted[128], waiting[128];
+    th_resp r;
+    int i;
+    (void)state;
+
+    assert_int_equal(th_enter(httpd.port, 1, admitted), 200);
+    assert_int_equal(th_enter(httpd.port, 2, waiting), 200);
+    assert_true(th_wait_until(one_admitted, NULL, 10));
+    PQfinish(db);
+
+    th_pg_ctl("stop");
+    for (i = 0; i < 3; ++i) {   /* every pooled connection, not just one */
+        th_http(&r, httpd.port, "POST", "/queues", NULL, "{\"userId\": 3}");
+        assert_unavailable(&r);
+        th_resp_free(&r);
+    }
+    th_http(&r, httpd.port, "GET", "/health?db=1", NULL, NULL);
+    assert_unavailable(&r);
+    th_resp_free(&r);
+    th_http(&r, httpd.port, "GET", "/queues", admitted, NULL);
+    assert_unavailable(&r);
+    th_resp_free(&r);
+    /* needs no database */
+    th_http(&r, httpd.port, "GET", "/health", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    th_resp_free(&r);
+    th_http(&r, httpd.port, "GET", "/queues", waiting, NULL);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(th_str(&r, "tokenStatus"), "wait");
+    assert_int_equal(th_int(&r, "position"), 1);
+    th_resp_free(&r);
+
+    th_pg_ctl("start");
+    assert_true(th_wait_until(db_health_ok, NULL, 15));
+    assert_int_equal(th_enter(httpd.port, 3, NULL), 200);
+    th_http(&r, httpd.port, "GET", "/queues", admitted, NULL);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(th_str(&r, "tokenStatus"), "service");
+    th_resp_free(&r);
+    db = th_db_connect(DB);
+}
+
+/* Connections idle in the pool die with a restart; the next requests
+ * must not notice. */
+static void test_restart_between_requests(void **state)
+{
+    th_resp r;
+    int i;
+    (void)state;
+
+    for (i = 0; i < 4; ++i) {   /* fill the pools with idle connections */
+        th_http(&r, httpd.port, "GET", "/health?db=1", NULL, NULL);
+        th_resp_free(&r);
+    }
+    PQfinish(db);
+    th_pg_ctl("restart");
+    for (i = 0; i < 8; ++i) {
+        char body[64];
+        snprintf(body, sizeof(body), "{\"userId\": %d}", 4 + i);
+        th_http(&r, httpd.port, "POST", "/queues", NULL, body);
+        if (r.status != 200) {
+            fail_msg("request %d after the restart: %ld %s", i, r.status, r.body);
+        }
+        th_resp_free(&r);
+    }
+    db = th_db_connect(DB);
+    PQfinish(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_stop_and_start),
+        cmocka_unit_test(test_restart_between_requests),
+    };
+    return cmocka_run_group_tests_name("outage", tests, setup, teardown);
+}
