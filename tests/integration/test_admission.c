@@ -1,5 +1,6 @@
 /* test_admission.c: FIFO admission up to TicketCapacity by the job
  * inside httpd, positions, and service-token expiry, on a fresh queue. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -140,12 +141,42 @@ static void test_position_never_grows(void **state)
     }
 }
 
+static int someone_else_admitted(void *arg)
+{
+    long long *before = arg;
+    return th_db_scalar(db, "SELECT count(*) FROM queue_tokens"
+                            " WHERE admitted_at IS NOT NULL") > *before;
+}
+
+/* A graceful restart (log rotation does one nightly) drops no request
+ * and the queue keeps moving afterwards. */
+static void test_graceful_restart(void **state)
+{
+    char token[128];
+    long long before;
+    th_resp r;
+    int i;
+    (void)state;
+
+    assert_int_equal(th_enter(httpd.port, 40, token), 200);
+    before = th_db_scalar(db, "SELECT count(*) FROM queue_tokens WHERE admitted_at IS NOT NULL");
+    assert_int_equal(kill(httpd.pid, SIGUSR1), 0);
+    for (i = 0; i < 30; ++i) {
+        assert_int_equal(th_http(&r, httpd.port, "GET", "/queues", token, NULL), 0);
+        assert_int_equal(r.status, 200);
+        th_resp_free(&r);
+        usleep(50000);
+    }
+    assert_true(th_wait_until(someone_else_admitted, &before, 30));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fifo_admission),
         cmocka_unit_test(test_service_expiry),
         cmocka_unit_test(test_position_never_grows),
+        cmocka_unit_test(test_graceful_restart),
     };
     return cmocka_run_group_tests_name("admission", tests, setup, teardown);
 }

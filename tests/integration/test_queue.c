@@ -168,6 +168,29 @@ static void test_concurrent_entry_one_token(void **state)
                                       " WHERE user_id = 7 AND state IN ('wait', 'service')"), 1);
 }
 
+/* TicketQueue Closed: new users are refused, a live token is still
+ * handed back. A second host on the same database runs closed. */
+static void test_closed_queue(void **state)
+{
+    th_httpd closed;
+    char token[128];
+    th_resp r;
+    (void)state;
+
+    assert_int_equal(th_enter(httpd.port, 8, token), 200);
+    th_httpd_start(&closed, DB, "CAPACITY=3", "TicketQueue Closed");
+    th_http(&r, closed.port, "POST", "/queues", NULL, "{\"userId\": 9}");
+    th_assert_error(&r, 400, "QUEUE_CLOSED", MSG_QUEUE);
+    th_resp_free(&r);
+    th_http(&r, closed.port, "POST", "/queues", NULL, "{\"userId\": 8}");
+    assert_int_equal(r.status, 200);
+    assert_string_equal(th_str(&r, "userToken"), token);
+    th_resp_free(&r);
+    th_httpd_stop(&closed);
+    assert_int_equal(th_errlog_unexpected(&closed, NULL), 0);
+    assert_int_equal(th_db_scalar(db, "SELECT count(*) FROM queue_tokens WHERE user_id = 9"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -177,6 +200,7 @@ int main(void)
         cmocka_unit_test(test_body_too_large),
         cmocka_unit_test(test_poll_rejects_bad_tokens),
         cmocka_unit_test(test_concurrent_entry_one_token),
+        cmocka_unit_test(test_closed_queue),
     };
     return cmocka_run_group_tests_name("queue", tests, setup, teardown);
 }
