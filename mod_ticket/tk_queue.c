@@ -8,6 +8,8 @@ int64_t tk_queue_position(int64_t seq, int64_t head)
 
 int64_t tk_queue_eta_seconds(int64_t position, int64_t admitted_last_minute)
 {
+    int64_t places;
+
     if (admitted_last_minute <= 0) {
         return TK_ETA_UNKNOWN;
     }
@@ -18,7 +20,9 @@ int64_t tk_queue_eta_seconds(int64_t position, int64_t admitted_last_minute)
     if (position > INT64_MAX / 60) {
         return INT64_MAX / admitted_last_minute;
     }
-    return (position * 60 + admitted_last_minute - 1) / admitted_last_minute;
+    places = position * 60;
+    return places / admitted_last_minute
+           + (places % admitted_last_minute != 0);
 }
 
 int64_t tk_queue_poll_after_ms(int64_t position, int64_t eta_seconds)

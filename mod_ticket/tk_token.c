@@ -117,7 +117,8 @@ const char *tk_token_from_authorization(const char *header, char *out,
         return NULL;
     }
     while (*s == ' ' || *s == '\t') ++s;
-    if (strncasecmp(s, "Bearer", 6) == 0 && (s[6] == ' ' || s[6] == '\t')) {
+    if (strncasecmp(s, "Bearer", 6) == 0
+        && (s[6] == ' ' || s[6] == '\t' || s[6] == '\0')) {
         s += 6;
         while (*s == ' ' || *s == '\t') ++s;
     }

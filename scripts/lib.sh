@@ -6,12 +6,13 @@ PG_BIN=$(pg_config --bindir)
 
 # Runs a command as PostgreSQL's user (ourselves when not root).
 as_pg() {
-    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+    # from /: the caller's folder may be closed to postgres
+    if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 # Can PostgreSQL's user reach (traverse into) this folder?
 pg_can_reach() {
-    [ "$(id -u)" != 0 ] || runuser -u postgres -- test -x "$1"
+    [ "$(id -u)" != 0 ] || (cd / && runuser -u postgres -- test -x "$1")
 }
 
 # A stable number in [lo, lo+span) from a string (ports per checkout).

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <setjmp.h>
 #include <cmocka.h>
@@ -226,6 +227,29 @@ static void test_strict_utf8(void **state)
     /* bytes above 0x7f outside strings */
     assert_not_strict("\xc3\xa9");
     assert_not_strict("[\xc3\xa9]");
+}
+
+/* Every proper prefix of a document, in a heap buffer of exactly its
+ * length, is refused without a read past the buffer (ASan). */
+static void test_strict_prefixes(void **state)
+{
+    static const char doc[] =
+        "{\"a\":[1,-2.5e+3,true,false,null,\"\\u00e9\\n\"],"
+        "\"\xed\x95\x9c\":\"\xf0\x9f\x98\x80\xc3\xa9\xe2\x82\xac\","
+        "\"b\":{\"c\":{}}}";
+    size_t n, len = strlen(doc);
+    char *buf;
+    (void)state;
+    assert_strict(doc);
+    for (n = 0; n < len; ++n) {
+        buf = malloc(n ? n : 1);
+        assert_non_null(buf);
+        memcpy(buf, doc, n);
+        if (tk_json_is_strict(buf, n)) {
+            fail_msg("prefix of %zu bytes accepted", n);
+        }
+        free(buf);
+    }
 }
 
 /* ---- tk_json_parse_object ---- */
@@ -549,6 +573,7 @@ int main(void)
         cmocka_unit_test(test_strict_respects_len),
         cmocka_unit_test(test_strict_depth),
         cmocka_unit_test(test_strict_utf8),
+        cmocka_unit_test(test_strict_prefixes),
         cmocka_unit_test(test_parse_object_ok),
         cmocka_unit_test(test_parse_object_not_object),
         cmocka_unit_test(test_parse_object_invalid),

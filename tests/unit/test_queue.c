@@ -1,0 +1,230 @@
+/* test_queue.c: unit tests of tk_queue (waiting-room arithmetic). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "tk_queue.h"
+
+/* api.md: pollAfterMs is within 1,000-30,000 */
+static void test_poll_limits(void **state)
+{
+    (void)state;
+    assert_int_equal(TK_POLL_MIN_MS, 1000);
+    assert_int_equal(TK_POLL_MAX_MS, 30000);
+    assert_int_equal(TK_ETA_UNKNOWN, -1);
+}
+
+static void test_position(void **state)
+{
+    (void)state;
+    assert_int_equal(tk_queue_position(10, 5), 5);
+    assert_int_equal(tk_queue_position(6, 5), 1);      /* next in line */
+    assert_int_equal(tk_queue_position(5, 5), 0);      /* head reached it */
+    assert_int_equal(tk_queue_position(4, 5), 0);      /* head passed it */
+    assert_int_equal(tk_queue_position(1, 1000), 0);
+    assert_int_equal(tk_queue_position(1, 0), 1);
+    assert_int_equal(tk_queue_position(250, 0), 250);
+    assert_int_equal(tk_queue_position(INT64_MAX, 0), INT64_MAX);
+    assert_int_equal(tk_queue_position(INT64_MAX, INT64_MAX - 1), 1);
+    assert_int_equal(tk_queue_position(INT64_MAX, INT64_MAX), 0);
+    assert_int_equal(tk_queue_position(1, INT64_MAX), 0);
+}
+
+static void test_position_never_grows(void **state)
+{
+    int64_t seq = 1000, head, prev = INT64_MAX, pos;
+    (void)state;
+    for (head = 0; head <= 1100; ++head) {
+        pos = tk_queue_position(seq, head);
+        assert_true(pos <= prev);
+        assert_true(pos >= 0);
+        assert_int_equal(pos, head < seq ? seq - head : 0);
+        prev = pos;
+    }
+}
+
+static void test_eta_unknown(void **state)
+{
+    (void)state;
+    assert_int_equal(tk_queue_eta_seconds(1, 0), TK_ETA_UNKNOWN);
+    assert_int_equal(tk_queue_eta_seconds(0, 0), TK_ETA_UNKNOWN);
+    assert_int_equal(tk_queue_eta_seconds(1000, 0), TK_ETA_UNKNOWN);
+    assert_int_equal(tk_queue_eta_seconds(INT64_MAX, 0), TK_ETA_UNKNOWN);
+    assert_int_equal(tk_queue_eta_seconds(5, -1), TK_ETA_UNKNOWN);
+}
+
+static void test_eta_examples(void **state)
+{
+    (void)state;
+    assert_int_equal(tk_queue_eta_seconds(1, 60), 1);
+    assert_int_equal(tk_queue_eta_seconds(61, 60), 61);
+    assert_int_equal(tk_queue_eta_seconds(60, 60), 60);
+    assert_int_equal(tk_queue_eta_seconds(1, 120), 1);     /* 0.5 s -> 1 */
+    assert_int_equal(tk_queue_eta_seconds(2, 120), 1);
+    assert_int_equal(tk_queue_eta_seconds(3, 120), 2);     /* 1.5 s -> 2 */
+    assert_int_equal(tk_queue_eta_seconds(1, 1), 60);
+    assert_int_equal(tk_queue_eta_seconds(2, 1), 120);
+    assert_int_equal(tk_queue_eta_seconds(7, 3), 140);
+    assert_int_equal(tk_queue_eta_seconds(100, 7), 858);   /* 857.14 */
+    assert_int_equal(tk_queue_eta_seconds(12, 24), 30);
+    assert_int_equal(tk_queue_eta_seconds(1, 1000000), 1);
+    assert_int_equal(tk_queue_eta_seconds(0, 60), 0);
+}
+
+/* eta is the least whole number of seconds s with s * rate >= position * 60 */
+static void test_eta_is_ceiling(void **state)
+{
+    int64_t pos, rate, eta;
+    (void)state;
+    for (rate = 1; rate <= 240; ++rate) {
+        for (pos = 1; pos <= 2000; ++pos) {
+            eta = tk_queue_eta_seconds(pos, rate);
+            if (!(eta * rate >= pos * 60 && (eta - 1) * rate < pos * 60)) {
+                fail_msg("eta(%lld, %lld) = %lld", (long long)pos,
+                         (long long)rate, (long long)eta);
+            }
+        }
+    }
+}
+
+static void test_eta_huge_positions(void **state)
+{
+    static const int64_t rates[] = {1, 7, 60, 120, 6000, 1000000};
+    static const int64_t positions[] = {
+        INT64_C(1000000000000000), INT64_MAX / 60 - 1, INT64_MAX / 60,
+        INT64_MAX / 60 + 1, INT64_MAX / 2, INT64_MAX - 1, INT64_MAX,
+    };
+    size_t r, i;
+    int64_t eta, base;
+    (void)state;
+    for (r = 0; r < sizeof(rates) / sizeof(rates[0]); ++r) {
+        /* 10^15 places: exact, and no overflow on the way (UBSan) */
+        base = tk_queue_eta_seconds(INT64_C(1000000000000000), rates[r]);
+        assert_true(base >= INT64_C(60000000000000000) / rates[r]);
+        for (i = 0; i < sizeof(positions) / sizeof(positions[0]); ++i) {
+            eta = tk_queue_eta_seconds(positions[i], rates[r]);
+            if (eta < base) {
+                fail_msg("eta(%lld, %lld) = %lld, below eta(1e15) = %lld",
+                         (long long)positions[i], (long long)rates[r],
+                         (long long)eta, (long long)base);
+            }
+            assert_int_equal(tk_queue_poll_after_ms(positions[i], eta),
+                             TK_POLL_MAX_MS);
+        }
+    }
+    /* at one a minute, a position past INT64_MAX / 60 saturates */
+    assert_int_equal(tk_queue_eta_seconds(INT64_MAX, 1), INT64_MAX);
+}
+
+static void test_poll_unknown_rate(void **state)
+{
+    (void)state;
+    assert_int_equal(tk_queue_poll_after_ms(0, TK_ETA_UNKNOWN), TK_POLL_MIN_MS);
+    assert_int_equal(tk_queue_poll_after_ms(1, TK_ETA_UNKNOWN), TK_POLL_MIN_MS);
+    assert_int_equal(tk_queue_poll_after_ms(5, TK_ETA_UNKNOWN), 1000);
+    assert_int_equal(tk_queue_poll_after_ms(6, TK_ETA_UNKNOWN), 1200);
+    assert_int_equal(tk_queue_poll_after_ms(10, TK_ETA_UNKNOWN), 2000);
+    assert_int_equal(tk_queue_poll_after_ms(149, TK_ETA_UNKNOWN), 29800);
+    assert_int_equal(tk_queue_poll_after_ms(150, TK_ETA_UNKNOWN), TK_POLL_MAX_MS);
+    assert_int_equal(tk_queue_poll_after_ms(151, TK_ETA_UNKNOWN), TK_POLL_MAX_MS);
+    assert_int_equal(tk_queue_poll_after_ms(1000000, TK_ETA_UNKNOWN),
+                     TK_POLL_MAX_MS);
+    assert_int_equal(tk_queue_poll_after_ms(INT64_MAX, TK_ETA_UNKNOWN),
+                     TK_POLL_MAX_MS);
+}
+
+static void test_poll_known_rate(void **state)
+{
+    (void)state;
+    /* a quarter of the eta, clamped */
+    assert_int_equal(tk_queue_poll_after_ms(1, 0), TK_POLL_MIN_MS);
+    assert_int_equal(tk_queue_poll_after_ms(1, 1), TK_POLL_MIN_MS);
+    assert_int_equal(tk_queue_poll_after_ms(1, 4), 1000);
+    assert_int_equal(tk_queue_poll_after_ms(1, 5), 1250);
+    assert_int_equal(tk_queue_poll_after_ms(12, 30), 7500);
+    assert_int_equal(tk_queue_poll_after_ms(1, 119), 29750);
+    assert_int_equal(tk_queue_poll_after_ms(1, 120), TK_POLL_MAX_MS);
+    assert_int_equal(tk_queue_poll_after_ms(1, 121), TK_POLL_MAX_MS);
+    assert_int_equal(tk_queue_poll_after_ms(1, 30000), TK_POLL_MAX_MS);
+    assert_int_equal(tk_queue_poll_after_ms(1, 30001), TK_POLL_MAX_MS);
+    assert_int_equal(tk_queue_poll_after_ms(1, INT64_MAX), TK_POLL_MAX_MS);
+    /* the eta decides, not the position */
+    assert_int_equal(tk_queue_poll_after_ms(100000, 8), 2000);
+}
+
+static void test_poll_monotonic(void **state)
+{
+    static const int64_t rates[] = {1, 3, 7, 60, 120, 1000, 100000};
+    int64_t pos, ms, prev;
+    size_t r;
+    (void)state;
+    for (r = 0; r < sizeof(rates) / sizeof(rates[0]); ++r) {
+        prev = 0;
+        for (pos = 0; pos <= 200000; ++pos) {
+            ms = tk_queue_poll_after_ms(pos, tk_queue_eta_seconds(pos, rates[r]));
+            assert_in_range(ms, TK_POLL_MIN_MS, TK_POLL_MAX_MS);
+            if (ms < prev) {
+                fail_msg("pollAfterMs falls from %lld to %lld at position %lld"
+                         " (rate %lld)", (long long)prev, (long long)ms,
+                         (long long)pos, (long long)rates[r]);
+            }
+            prev = ms;
+        }
+        /* it grows with distance: the front polls soon, the back rarely */
+        assert_true(tk_queue_poll_after_ms(1, tk_queue_eta_seconds(1, rates[r]))
+                    < prev);
+        assert_int_equal(prev, TK_POLL_MAX_MS);
+    }
+    assert_int_equal(tk_queue_poll_after_ms(1, tk_queue_eta_seconds(1, 60)),
+                     TK_POLL_MIN_MS);
+    assert_int_equal(tk_queue_poll_after_ms(1, tk_queue_eta_seconds(1, 1)), 15000);
+
+    prev = 0;
+    for (pos = 0; pos <= 200000; ++pos) {
+        ms = tk_queue_poll_after_ms(pos, TK_ETA_UNKNOWN);
+        assert_in_range(ms, TK_POLL_MIN_MS, TK_POLL_MAX_MS);
+        assert_true(ms >= prev);
+        prev = ms;
+    }
+    assert_int_equal(prev, TK_POLL_MAX_MS);
+}
+
+static void test_waiting_count(void **state)
+{
+    int64_t w, p, c;
+    (void)state;
+    assert_int_equal(tk_queue_waiting_count(250, 17), 250);
+    assert_int_equal(tk_queue_waiting_count(3, 17), 17);
+    assert_int_equal(tk_queue_waiting_count(17, 17), 17);
+    assert_int_equal(tk_queue_waiting_count(0, 1), 1);
+    assert_int_equal(tk_queue_waiting_count(0, 0), 0);
+    assert_int_equal(tk_queue_waiting_count(INT64_MAX, 1), INT64_MAX);
+    for (w = 0; w <= 50; ++w) {
+        for (p = 0; p <= 50; ++p) {
+            c = tk_queue_waiting_count(w, p);
+            assert_true(c >= p);
+            assert_true(c >= w);
+            assert_true(c == w || c == p);
+        }
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_poll_limits),
+        cmocka_unit_test(test_position),
+        cmocka_unit_test(test_position_never_grows),
+        cmocka_unit_test(test_eta_unknown),
+        cmocka_unit_test(test_eta_examples),
+        cmocka_unit_test(test_eta_is_ceiling),
+        cmocka_unit_test(test_eta_huge_positions),
+        cmocka_unit_test(test_poll_unknown_rate),
+        cmocka_unit_test(test_poll_known_rate),
+        cmocka_unit_test(test_poll_monotonic),
+        cmocka_unit_test(test_waiting_count),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
