@@ -17,14 +17,17 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 APR_CFLAGS = $(shell apr-1-config --cflags --cppflags --includes)
 APR_LIBS   = $(shell apr-1-config --link-ld) $(shell apu-1-config --link-ld)
 
-.PHONY: all deps module install run test unit itest asan-module clean distclean
+.PHONY: all deps build-deps module install run test unit itest asan-module clean distclean
 
 all: module
 
 deps:
 	@scripts/deps.sh
 
-module: deps $(MODULE)
+build-deps:
+	@scripts/deps.sh build
+
+module: build-deps $(MODULE)
 
 $(MODULE): $(CORE_SRC) $(GLUE_SRC) $(HEADERS) mod_ticket/ticket.map
 	@mkdir -p $(BUILD)
@@ -50,7 +53,7 @@ $(BUILD)/asan/mod_ticket.so: $(CORE_SRC) $(GLUE_SRC) $(HEADERS) mod_ticket/ticke
 install: module
 	scripts/install.sh
 
-run: module
+run: deps module
 	scripts/run.sh
 
 # ---- tests ----

@@ -46,13 +46,6 @@ void *mt_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     return c;
 }
 
-void *mt_create_dir_conf(apr_pool_t *p, char *dir)
-{
-    mt_dir_conf *c = apr_pcalloc(p, sizeof(*c));
-    c->location = dir ? apr_pstrdup(p, dir) : NULL;
-    return c;
-}
-
 mt_server_conf *mt_server_conf_of(const server_rec *s)
 {
     return ap_get_module_config(s->module_config, &ticket_module);

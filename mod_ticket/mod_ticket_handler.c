@@ -3,8 +3,6 @@
 #include <apr_strings.h>
 #include "mod_ticket_private.h"
 
-extern module AP_MODULE_DECLARE_DATA ticket_module;
-
 enum { ROUTE_QUEUES_ENTER, ROUTE_QUEUES_POLL, ROUTE_HEALTH };
 
 static const tk_route routes[] = {
@@ -19,27 +17,6 @@ static mt_resource_fn *const resources[] = {
     [ROUTE_HEALTH]       = mt_health,
 };
 
-/* r->uri without the <Location> prefix ("/api/queues" -> "/queues"). */
-static const char *relative_path(request_rec *r)
-{
-    const mt_dir_conf *d = ap_get_module_config(r->per_dir_config,
-                                                &ticket_module);
-    const char *loc = d ? d->location : NULL;
-    size_t n;
-
-    if (!loc || loc[0] != '/') {
-        return r->uri;
-    }
-    n = strlen(loc);
-    while (n > 0 && loc[n - 1] == '/') {
-        --n;
-    }
-    if (strncmp(r->uri, loc, n) != 0 || (r->uri[n] != '/' && r->uri[n] != '\0')) {
-        return r->uri;
-    }
-    return r->uri[n] ? r->uri + n : "/";
-}
-
 int mt_handler(request_rec *r)
 {
     tk_route_match m;
@@ -48,8 +25,11 @@ int mt_handler(request_rec *r)
         return DECLINED;
     }
     switch (tk_route_find(r->pool, routes, (int)(sizeof(routes) / sizeof(routes[0])),
-                          relative_path(r), r->method, &m)) {
+                          mt_api_path(r->uri), r->method, &m)) {
     case TK_ROUTE_FOUND:
+        if (mt_body_too_large(r)) {     /* before the token, for every route */
+            return mt_reply_error(r, TK_E_PAYLOAD_TOO_LARGE);
+        }
         return resources[m.id](r, &m);
     case TK_ROUTE_NO_METHOD:
         apr_table_setn(r->err_headers_out, "Allow", m.allow);

@@ -38,16 +38,11 @@ typedef struct {
     size_t secret_len;
 } mt_server_conf;
 
-typedef struct {
-    const char *location;                /* the <Location> path, or NULL */
-} mt_dir_conf;
-
 #define MT_UNSET (-1)
 
 extern const command_rec mt_directives[];
 void *mt_create_server_conf(apr_pool_t *p, server_rec *s);
 void *mt_merge_server_conf(apr_pool_t *p, void *base, void *add);
-void *mt_create_dir_conf(apr_pool_t *p, char *dir);
 
 mt_server_conf *mt_server_conf_of(const server_rec *s);
 int64_t mt_conf_number(const server_rec *s, tk_conf_number which);
@@ -89,6 +84,8 @@ void mt_db_report_down(server_rec *s, const char *what, const char *detail);
 int mt_reply_json(request_rec *r, int status, json_object *body);
 int mt_reply_error(request_rec *r, tk_error_id id);
 int mt_reply_db_error(request_rec *r, mt_db_rc rc);
+/* Whether Content-Length already says the body is over TicketMaxBodyBytes. */
+int mt_body_too_large(request_rec *r);
 /* Reads the body within TicketMaxBodyBytes: OK, or the error to answer. */
 int mt_read_body(request_rec *r, const char **buf, apr_size_t *len,
                  tk_error_id *err);
@@ -109,8 +106,10 @@ mt_resource_fn mt_health;
 int mt_admission_post_config(apr_pool_t *pconf, server_rec *s);
 int mt_admission_monitor(apr_pool_t *p, server_rec *s);
 
-/* ---- handler (mod_ticket_handler.c) ---- */
+/* ---- handler (mod_ticket_handler.c) and module (mod_ticket.c) ---- */
 
 int mt_handler(request_rec *r);
+/* uri relative to the longest <Location> that serves the API. */
+const char *mt_api_path(const char *uri);
 
 #endif

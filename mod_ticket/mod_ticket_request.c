@@ -56,26 +56,28 @@ json_object *mt_json_i64(int64_t v)
     return json_object_new_int64(v);
 }
 
-/* The body, at most TicketMaxBodyBytes: Content-Length is checked first,
- * then the running total while reading (chunked bodies have no length). */
+int mt_body_too_large(request_rec *r)
+{
+    apr_off_t max = (apr_off_t)mt_conf_number(r->server, TK_CONF_MAX_BODY_BYTES);
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    apr_off_t declared;
+    char *end;
+
+    return cl && apr_strtoff(&declared, cl, &end, 10) == APR_SUCCESS
+           && *end == '\0' && declared > max;
+}
+
+/* The body, at most TicketMaxBodyBytes: Content-Length was checked by the
+ * handler; the running total is checked while reading (chunked bodies
+ * have no length). */
 int mt_read_body(request_rec *r, const char **buf, apr_size_t *len,
                  tk_error_id *err)
 {
     apr_off_t max = (apr_off_t)mt_conf_number(r->server, TK_CONF_MAX_BODY_BYTES);
-    const char *cl = apr_table_get(r->headers_in, "Content-Length");
     char *data, chunk[HUGE_STRING_LEN];
     apr_size_t have = 0;
     long n;
 
-    if (cl) {
-        apr_off_t declared;
-        char *end;
-        if (apr_strtoff(&declared, cl, &end, 10) == APR_SUCCESS && *end == '\0'
-            && declared > max) {
-            *err = TK_E_PAYLOAD_TOO_LARGE;
-            return HTTP_REQUEST_ENTITY_TOO_LARGE;
-        }
-    }
     if (ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK) != OK) {
         *err = TK_E_BAD_REQUEST;
         return HTTP_BAD_REQUEST;

@@ -1,9 +1,13 @@
 #!/bin/sh
-# Installs the Debian packages mod_ticket needs to build, run and test,
-# when some are missing. Quiet and quick when everything is there.
+# Installs the Debian packages mod_ticket needs, when some are missing.
+# Quiet and quick when everything is there.
+#   scripts/deps.sh build   what building and installing the module needs
+#   scripts/deps.sh         also what `make run` and `make test` need
 set -eu
-PKGS="apache2 apache2-dev libaprutil1-dbd-pgsql libjson-c-dev libcmocka-dev
-      libcurl4-openssl-dev libpq-dev libssl-dev postgresql"
+PKGS="apache2-dev libaprutil1-dbd-pgsql libjson-c-dev libpq-dev libssl-dev"
+if [ "${1:-all}" != build ]; then
+    PKGS="$PKGS apache2 libcmocka-dev libcurl4-openssl-dev postgresql"
+fi
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \

@@ -21,15 +21,29 @@ if [ ! -f mod_ticket/mod_ticket.la ] || [ ! -f mod_ticket/.libs/mod_ticket.so ];
     exit 1
 fi
 
-"$APXS" -i -n ticket mod_ticket/mod_ticket.la
+# apxs (libtool) is verbose: its output goes to a log, shown on failure
+mkdir -p build
+"$APXS" -i -n ticket mod_ticket/mod_ticket.la > build/apxs-install.log 2>&1 \
+    || { cat build/apxs-install.log >&2; exit 1; }
+echo "installed $("$APXS" -q LIBEXECDIR)/mod_ticket.so"
 
 mkdir -p "$MODS_AVAILABLE"
 install -m 0644 conf/ticket.load "$MODS_AVAILABLE/ticket.load"
-# ticket.conf names the secret by its Debian path; follow SYSCONFDIR
-sed "s|/etc/apache2/ticket.secret|$SECRET|" conf/ticket.conf \
-    > "$MODS_AVAILABLE/ticket.conf"
-chmod 0644 "$MODS_AVAILABLE/ticket.conf"
-echo "installed $MODS_AVAILABLE/ticket.load and ticket.conf"
+echo "installed $MODS_AVAILABLE/ticket.load"
+# ticket.conf names the secret by its Debian path; follow SYSCONFDIR. Like
+# dpkg with a conffile, a ticket.conf edited locally is kept and the new
+# one goes beside it.
+new_conf=$(mktemp)
+trap 'rm -f "$new_conf"' EXIT
+sed "s|/etc/apache2/ticket.secret|$SECRET|" conf/ticket.conf > "$new_conf"
+conf=$MODS_AVAILABLE/ticket.conf
+if [ -e "$conf" ] && ! cmp -s "$new_conf" "$conf"; then
+    install -m 0644 "$new_conf" "$conf.new"
+    echo "kept $conf (it differs from this version's); the new one is $conf.new"
+else
+    install -m 0644 "$new_conf" "$conf"
+    echo "installed $conf"
+fi
 
 if [ -e "$SECRET" ]; then
     echo "kept the existing secret $SECRET"
@@ -48,16 +62,19 @@ fi
 cat <<EOF
 
 Next steps:
-  1. a2enmod ticket                 (enables mod_dbd too)
-  2. in $MODS_AVAILABLE/ticket.conf: DBDriver pgsql and DBDParams
-     for your PostgreSQL database (package libaprutil1-dbd-pgsql)
-  3. apply the migrations, in order, to that database:
-       for f in $(pwd)/sql/[0-9]*.sql; do psql -v ON_ERROR_STOP=1 -1 -f "\$f" <connection>; done
-  4. serve the API in a <Location>:
+  1. a2enmod ticket         (enables mod_dbd too; PostgreSQL needs the
+                             package libaprutil1-dbd-pgsql)
+  2. DBDriver pgsql and DBDParams for your database in the main server
+     config (see the example in $conf)
+  3. apply the migrations once each, in order, as the user of DBDParams:
+       for f in $(pwd)/sql/[0-9]*.sql; do
+           psql -v ON_ERROR_STOP=1 -1 -f "\$f" "host=... dbname=... user=..."
+       done
+  4. serve the API in a <Location>, for example:
        <Location /api>
            SetHandler ticket
        </Location>
-  5. apachectl -t && systemctl reload apache2
-Every Apache host of one database needs the same secret file: copy
+  5. apachectl -t, then reload Apache
+Every Apache host of one database needs the same secret: copy
 $SECRET to the others.
 EOF

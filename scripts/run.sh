@@ -65,7 +65,10 @@ apache2 -t -f "$STATE/httpd.conf"
 stop() {
     trap - INT TERM EXIT
     echo "== stopping"
-    [ -n "${httpd:-}" ] && kill -TERM "$httpd" 2>/dev/null && wait "$httpd" 2>/dev/null
+    if [ -n "${httpd:-}" ]; then
+        kill -TERM "$httpd" 2>/dev/null || true
+        wait "$httpd" 2>/dev/null || true
+    fi
     pg_stop "$PGDATA"
     exit 0
 }

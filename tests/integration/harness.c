@@ -180,8 +180,11 @@ static int health_ok(void *arg)
 {
     th_httpd *h = arg;
     th_resp r;
-    int ok = th_http(&r, h->port, "GET", "/health", NULL, NULL) == 0
-             && r.status == 200;
+    char path[200];
+    int ok;
+
+    snprintf(path, sizeof(path), "%s/health", h->prefix);
+    ok = th_http(&r, h->port, "GET", path, NULL, NULL) == 0 && r.status == 200;
 
     th_resp_free(&r);
     return ok;
@@ -190,7 +193,13 @@ static int health_ok(void *arg)
 void th_httpd_start(th_httpd *h, const char *db, const char *knobs,
                     const char *extra)
 {
+    const char *loc = knobs ? strstr(knobs, "LOCATION=") : NULL;
+
     memset(h, 0, sizeof(*h));
+    if (loc) {
+        loc += strlen("LOCATION=");
+        snprintf(h->prefix, sizeof(h->prefix), "%.*s", (int)strcspn(loc, " "), loc);
+    }
     h->port = th_free_port();
     write_conf(h, db, knobs, extra);
     h->pid = fork();

@@ -32,6 +32,7 @@ typedef struct {
     char dir[512];
     char conf[640];
     char errlog[640];
+    char prefix[128];           /* the API's <Location>, "" for "/" */
 } th_httpd;
 
 /* Starts Apache serving database db. knobs: "CAPACITY=3 SERVICE_TTL=2 …"

@@ -191,6 +191,47 @@ static void test_closed_queue(void **state)
     assert_int_equal(th_db_scalar(db, "SELECT count(*) FROM queue_tokens WHERE user_id = 9"), 0);
 }
 
+/* Routes are matched relative to the <Location> that serves the API,
+ * the longest one first; quoting in the configuration does not matter. */
+static void test_location_prefix(void **state)
+{
+    th_httpd h;
+    th_resp r;
+    (void)state;
+
+    th_httpd_start(&h, DB, "LOCATION=/api/v1",
+                   "<Location \"/other\">\n    SetHandler \"ticket\"\n</Location>");
+    th_http(&r, h.port, "GET", "/api/v1/health", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(th_str(&r, "status"), "ok");
+    th_resp_free(&r);
+    th_http(&r, h.port, "GET", "/api/v1/queues", NULL, NULL);
+    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_TOKEN);
+    th_resp_free(&r);
+    th_http(&r, h.port, "GET", "/other/health", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    th_resp_free(&r);
+    th_http(&r, h.port, "GET", "/api/v1/health/x", NULL, NULL);
+    th_assert_error(&r, 404, "NOT_FOUND", "요청한 경로를 찾을 수 없습니다.");
+    th_resp_free(&r);
+    th_httpd_stop(&h);
+    assert_int_equal(th_errlog_unexpected(&h, NULL), 0);
+}
+
+/* 413 comes before the token check, also where no body is read. */
+static void test_body_limit_before_token(void **state)
+{
+    char body[9000];
+    th_resp r;
+    (void)state;
+
+    memset(body, 'x', sizeof(body) - 1);
+    body[sizeof(body) - 1] = '\0';
+    th_http(&r, httpd.port, "GET", "/queues", NULL, body);
+    th_assert_error(&r, 413, "PAYLOAD_TOO_LARGE", "요청 본문이 너무 큽니다.");
+    th_resp_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +242,8 @@ int main(void)
         cmocka_unit_test(test_poll_rejects_bad_tokens),
         cmocka_unit_test(test_concurrent_entry_one_token),
         cmocka_unit_test(test_closed_queue),
+        cmocka_unit_test(test_location_prefix),
+        cmocka_unit_test(test_body_limit_before_token),
     };
     return cmocka_run_group_tests_name("queue", tests, setup, teardown);
 }
