@@ -3,17 +3,29 @@
 #include <apr_strings.h>
 #include "mod_ticket_private.h"
 
-enum { ROUTE_QUEUES_ENTER, ROUTE_QUEUES_POLL, ROUTE_HEALTH };
+enum {
+    ROUTE_QUEUES_ENTER, ROUTE_QUEUES_POLL, ROUTE_CONCERTS, ROUTE_DATES,
+    ROUTE_SEATS, ROUTE_HOLD, ROUTE_HEALTH
+};
 
 static const tk_route routes[] = {
     {"POST", "/queues", ROUTE_QUEUES_ENTER},
     {"GET",  "/queues", ROUTE_QUEUES_POLL},
+    {"GET",  "/concerts", ROUTE_CONCERTS},
+    {"GET",  "/concerts/:concertId/dates", ROUTE_DATES},
+    {"GET",  "/concerts/:concertId/dates/:date/seats", ROUTE_SEATS},
+    {"POST", "/concerts/:concertId/schedules/:scheduleId/seats/:seatId/ticket",
+             ROUTE_HOLD},
     {"GET",  "/health", ROUTE_HEALTH},
 };
 
 static mt_resource_fn *const resources[] = {
     [ROUTE_QUEUES_ENTER] = mt_queues_enter,
     [ROUTE_QUEUES_POLL]  = mt_queues_poll,
+    [ROUTE_CONCERTS]     = mt_concerts_list,
+    [ROUTE_DATES]        = mt_concerts_dates,
+    [ROUTE_SEATS]        = mt_concerts_seats,
+    [ROUTE_HOLD]         = mt_holds_create,
     [ROUTE_HEALTH]       = mt_health,
 };
 

@@ -94,12 +94,28 @@ int mt_request_token(request_rec *r, tk_token *t);
 char *mt_token_text(request_rec *r, const tk_token *t);
 json_object *mt_json_i64(int64_t v);
 
+/* ---- service-token gate (mod_ticket_gate.c) ---- */
+
+/* Checks the token's signature and the snapshot: 1 with params[0..1] set
+ * (seq, user, for the endpoint's statement), or 0 and *err. */
+int mt_gate_open(request_rec *r, tk_token *t, const char **params,
+                 tk_error_id *err);
+/* 1 and *err when ticket_token_status() said anything but 'service'. */
+int mt_gate_error(const char *status, tk_error_id *err);
+/* The gate's lookup on its own (for answers decided before the endpoint's
+ * statement, e.g. malformed input): 1 and *err unless in service. */
+int mt_gate_alone(request_rec *r, const char **params, tk_error_id *err);
+
 /* ---- resources (one file each) ---- */
 
 typedef int mt_resource_fn(request_rec *r, const tk_route_match *m);
 mt_resource_fn mt_queues_enter;
 mt_resource_fn mt_queues_poll;
 mt_resource_fn mt_health;
+mt_resource_fn mt_concerts_list;
+mt_resource_fn mt_concerts_dates;
+mt_resource_fn mt_concerts_seats;
+mt_resource_fn mt_holds_create;
 
 /* ---- admission job (mod_ticket_admission.c) ---- */
 

@@ -13,6 +13,9 @@ typedef enum {
     TK_E_TOKEN_NOT_ADMITTED,   /* 401 */
     TK_E_FORBIDDEN,            /* 403 */
     TK_E_NOT_FOUND,            /* 404, no such route */
+    TK_E_CONCERT_NOT_FOUND,    /* 404, endpoints 4-6 */
+    TK_E_SEAT_TAKEN,           /* 409, endpoint 6 */
+    TK_E_HOLD_LIMIT,           /* 409, endpoint 6 */
     TK_E_METHOD_NOT_ALLOWED,   /* 405 */
     TK_E_PAYLOAD_TOO_LARGE,    /* 413 */
     TK_E_UNAVAILABLE,          /* 503 */

@@ -31,4 +31,5 @@ INSERT INTO seats (schedule_id, seat_num, price)
 SELECT s.schedule_id, n, CASE WHEN n <= 10 THEN 165000
                               WHEN n <= 30 THEN 132000 ELSE 99000 END
   FROM schedules s, generate_series(1, 50) AS n
+ ORDER BY s.schedule_id, n
 ON CONFLICT (schedule_id, seat_num) DO NOTHING;
