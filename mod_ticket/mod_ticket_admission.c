@@ -18,13 +18,37 @@ static const char ADMIT_SQL[] =
     "       q_in_service, q_advanced_us"
     "  FROM ticket_admit($1::integer, $2::integer)";
 
-/* Admits and refreshes the snapshot once, on a connection of its own. */
+static void admit_params(apr_pool_t *p, server_rec *s, const char **params)
+{
+    params[0] = apr_psprintf(p, "%" APR_INT64_T_FMT,
+                             (apr_int64_t)mt_conf_number(s, TK_CONF_CAPACITY));
+    params[1] = apr_psprintf(p, "%" APR_INT64_T_FMT,
+                             (apr_int64_t)mt_conf_number(s, TK_CONF_SERVICE_TTL));
+}
+
+/* Refreshes this host's snapshot from ticket_admit()'s answer. */
+static void apply_admission(server_rec *s, const PGresult *res)
+{
+    tk_queue_view view;
+
+    view.head = mt_db_int64(res, 0, 1);
+    view.waiting = mt_db_int64(res, 0, 2);
+    view.admitted_last_minute = mt_db_int64(res, 0, 3);
+    view.in_service = mt_db_int64(res, 0, 4);
+    view.refreshed_at = mt_db_int64(res, 0, 5);
+    mt_snapshot_merge(&view);
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
+                 TKLOG(020) "admitted %s; head %s, waiting %s, in service %s",
+                 mt_db_text(res, 0, 0), mt_db_text(res, 0, 1),
+                 mt_db_text(res, 0, 2), mt_db_text(res, 0, 4));
+}
+
+/* One tick of the job, on a connection of its own. */
 static void admit_once(server_rec *s, apr_pool_t *p)
 {
     static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
     static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close;
     const char *params[2];
-    tk_queue_view view;
     PGresult *res;
     ap_dbd_t *dbd;
     mt_db_rc rc;
@@ -37,24 +61,25 @@ static void admit_once(server_rec *s, apr_pool_t *p)
         mt_db_report_down(s, "admission", NULL);
         return;
     }
-    params[0] = apr_psprintf(p, "%" APR_INT64_T_FMT,
-                             (apr_int64_t)mt_conf_number(s, TK_CONF_CAPACITY));
-    params[1] = apr_psprintf(p, "%" APR_INT64_T_FMT,
-                             (apr_int64_t)mt_conf_number(s, TK_CONF_SERVICE_TTL));
+    admit_params(p, s, params);
     res = mt_db_exec_on(p, s, dbd, MT_DB_REPEATABLE, ADMIT_SQL, 2, params, &rc);
     if (res) {
-        view.head = mt_db_int64(res, 0, 1);
-        view.waiting = mt_db_int64(res, 0, 2);
-        view.admitted_last_minute = mt_db_int64(res, 0, 3);
-        view.in_service = mt_db_int64(res, 0, 4);
-        view.refreshed_at = mt_db_int64(res, 0, 5);
-        mt_snapshot_merge(&view);
-        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
-                     TKLOG(020) "admitted %s; head %s, waiting %s, in service %s",
-                     mt_db_text(res, 0, 0), mt_db_text(res, 0, 1),
-                     mt_db_text(res, 0, 2), mt_db_text(res, 0, 4));
+        apply_admission(s, res);
     }
     dbd_close(s, dbd);
+}
+
+void mt_admission_now(request_rec *r)
+{
+    const char *params[2];
+    PGresult *res;
+    mt_db_rc rc;
+
+    admit_params(r->pool, r->server, params);
+    res = mt_db_exec(r, MT_DB_REPEATABLE, ADMIT_SQL, 2, params, &rc);
+    if (res) {
+        apply_admission(r->server, res);
+    }   /* else: the job admits at its next tick */
 }
 
 static apr_status_t admission_tick(int state, void *data, apr_pool_t *ptemp)

@@ -5,7 +5,8 @@
 
 enum {
     ROUTE_QUEUES_ENTER, ROUTE_QUEUES_POLL, ROUTE_CONCERTS, ROUTE_DATES,
-    ROUTE_SEATS, ROUTE_HOLD, ROUTE_HEALTH
+    ROUTE_SEATS, ROUTE_HOLD, ROUTE_CHARGE, ROUTE_HISTORY, ROUTE_PAY,
+    ROUTE_HEALTH
 };
 
 static const tk_route routes[] = {
@@ -16,6 +17,9 @@ static const tk_route routes[] = {
     {"GET",  "/concerts/:concertId/dates/:date/seats", ROUTE_SEATS},
     {"POST", "/concerts/:concertId/schedules/:scheduleId/seats/:seatId/ticket",
              ROUTE_HOLD},
+    {"PATCH", "/payments/charges", ROUTE_CHARGE},
+    {"GET",  "/payments/:userId/accounts", ROUTE_HISTORY},
+    {"POST", "/payments/pays", ROUTE_PAY},
     {"GET",  "/health", ROUTE_HEALTH},
 };
 
@@ -26,6 +30,9 @@ static mt_resource_fn *const resources[] = {
     [ROUTE_DATES]        = mt_concerts_dates,
     [ROUTE_SEATS]        = mt_concerts_seats,
     [ROUTE_HOLD]         = mt_holds_create,
+    [ROUTE_CHARGE]       = mt_payments_charge,
+    [ROUTE_HISTORY]      = mt_payments_history,
+    [ROUTE_PAY]          = mt_payments_pay,
     [ROUTE_HEALTH]       = mt_health,
 };
 

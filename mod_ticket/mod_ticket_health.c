@@ -2,25 +2,19 @@
  * database, or with one trivial query when asked (?db=1). */
 #include <apr_strings.h>
 #include "mod_ticket_private.h"
+#include "tk_parse.h"
 
 /* 1 when the query string asks for the database check, 0 when not, -1
  * when it is malformed (db= with a value other than 0 or 1). */
 static int wants_db(const char *args)
 {
-    const char *p = args;
+    const char *v;
+    size_t len;
 
-    while (p && *p) {
-        size_t n = strcspn(p, "&");
-        if (strncmp(p, "db=", 3) == 0 || (n == 2 && strncmp(p, "db", 2) == 0)) {
-            if (n == 4 && (p[3] == '1' || p[3] == '0')) {
-                return p[3] == '1';
-            }
-            return -1;
-        }
-        p += n;
-        if (*p == '&') ++p;
+    if (!tk_query_param(args, "db", &v, &len)) {
+        return 0;
     }
-    return 0;
+    return len == 1 && (*v == '0' || *v == '1') ? *v == '1' : -1;
 }
 
 int mt_health(request_rec *r, const tk_route_match *m)

@@ -83,6 +83,8 @@ void mt_db_report_down(server_rec *s, const char *what, const char *detail);
 
 int mt_reply_json(request_rec *r, int status, json_object *body);
 int mt_reply_error(request_rec *r, tk_error_id id);
+/* The same with the endpoint's own message (the 401s of endpoints 7-9). */
+int mt_reply_error_msg(request_rec *r, tk_error_id id, const char *message);
 int mt_reply_db_error(request_rec *r, mt_db_rc rc);
 /* Whether Content-Length already says the body is over TicketMaxBodyBytes. */
 int mt_body_too_large(request_rec *r);
@@ -116,11 +118,16 @@ mt_resource_fn mt_concerts_list;
 mt_resource_fn mt_concerts_dates;
 mt_resource_fn mt_concerts_seats;
 mt_resource_fn mt_holds_create;
+mt_resource_fn mt_payments_charge;
+mt_resource_fn mt_payments_history;
+mt_resource_fn mt_payments_pay;
 
 /* ---- admission job (mod_ticket_admission.c) ---- */
 
 int mt_admission_post_config(apr_pool_t *pconf, server_rec *s);
 int mt_admission_monitor(apr_pool_t *p, server_rec *s);
+/* Admits at once on the request's connection (a payment freed a slot). */
+void mt_admission_now(request_rec *r);
 
 /* ---- handler (mod_ticket_handler.c) and module (mod_ticket.c) ---- */
 

@@ -32,10 +32,16 @@ int mt_reply_json(request_rec *r, int status, json_object *body)
 
 int mt_reply_error(request_rec *r, tk_error_id id)
 {
+    return mt_reply_error_msg(r, id, NULL);
+}
+
+int mt_reply_error_msg(request_rec *r, tk_error_id id, const char *message)
+{
     const tk_error *e = tk_error_get(id);
     json_object *body = json_object_new_object();
 
-    json_object_object_add(body, "error", json_object_new_string(e->message));
+    json_object_object_add(body, "error",
+                           json_object_new_string(message ? message : e->message));
     json_object_object_add(body, "code", json_object_new_string(e->code));
     if (e->status == HTTP_SERVICE_UNAVAILABLE) {
         apr_table_setn(r->err_headers_out, "Retry-After", RETRY_AFTER_SECONDS);

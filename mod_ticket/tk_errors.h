@@ -15,6 +15,13 @@ typedef enum {
     TK_E_NOT_FOUND,            /* 404, no such route */
     TK_E_CONCERT_NOT_FOUND,    /* 404, endpoints 4-6 */
     TK_E_SEAT_TAKEN,           /* 409, endpoint 6 */
+    TK_E_USER_NOT_FOUND,       /* 401, endpoints 7, 8 */
+    TK_E_TICKET_NOT_FOUND,     /* 401, endpoint 9 */
+    TK_E_INSUFFICIENT_BALANCE, /* 402, endpoint 9 */
+    TK_E_INVALID_AMOUNT,       /* 404, endpoint 7 */
+    TK_E_ACCOUNT_NOT_FOUND,    /* 404, endpoint 8 */
+    TK_E_HOLD_EXPIRED,         /* 404, endpoint 9 */
+    TK_E_IDEMPOTENCY_KEY_REUSED, /* 422, endpoint 7 */
     TK_E_HOLD_LIMIT,           /* 409, endpoint 6 */
     TK_E_METHOD_NOT_ALLOWED,   /* 405 */
     TK_E_PAYLOAD_TOO_LARGE,    /* 413 */
@@ -34,6 +41,9 @@ const tk_error *tk_error_get(tk_error_id id);
 
 /* The 401 message of the service endpoints (3-6, queue poll). */
 #define TK_MSG_SERVICE_DENIED "해당 서비스를 이용하실 수 없습니다."
+/* The 401 messages of the money endpoints: 7 and 8, and 9. */
+#define TK_MSG_USER_DENIED "해당 유저 정보를 찾을 수 없습니다."
+#define TK_MSG_TICKET_DENIED "해당 티켓 정보를 찾을 수 없습니다."
 /* Endpoint 1's message for every 400. */
 #define TK_MSG_QUEUE_DENIED "대기열에 진입할 수 없습니다."
 

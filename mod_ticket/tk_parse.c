@@ -131,3 +131,69 @@ tk_parse_rc tk_parse_date(const char *s, int *year, int *month, int *day)
     *day = d;
     return TK_PARSE_OK;
 }
+
+tk_parse_rc tk_parse_idempotency_key(const char *s)
+{
+    size_t n = 0;
+
+    if (!s) {
+        return TK_PARSE_MALFORMED;
+    }
+    for (; s[n]; ++n) {
+        if (s[n] < 0x20 || s[n] > 0x7e || n == 64) {
+            return TK_PARSE_MALFORMED;
+        }
+    }
+    return n > 0 ? TK_PARSE_OK : TK_PARSE_MALFORMED;
+}
+
+int tk_query_param(const char *args, const char *name, const char **value,
+                   size_t *len)
+{
+    size_t n = strlen(name);
+    const char *p = args;
+
+    while (p && *p) {
+        size_t item = strcspn(p, "&");
+        if (item > n && strncmp(p, name, n) == 0 && p[n] == '=') {
+            *value = p + n + 1;
+            *len = item - n - 1;
+            return 1;
+        }
+        if (item == n && strncmp(p, name, n) == 0) {
+            *value = p + n;
+            *len = 0;
+            return 1;
+        }
+        p += item;
+        if (*p == '&') {
+            ++p;
+        }
+    }
+    return 0;
+}
+
+tk_parse_rc tk_parse_limit(const char *args, int def, int max, int *out)
+{
+    const char *v;
+    size_t len, i;
+    int64_t n = 0;
+
+    if (!tk_query_param(args, "limit", &v, &len)) {
+        *out = def;
+        return TK_PARSE_OK;
+    }
+    if (len == 0 || v[0] == '0') {
+        return TK_PARSE_MALFORMED;
+    }
+    for (i = 0; i < len; ++i) {
+        if (v[i] < '0' || v[i] > '9') {
+            return TK_PARSE_MALFORMED;
+        }
+        if (n <= max) {             /* past max the value no longer matters */
+            n = n * 10 + (v[i] - '0');
+        }
+    }
+    *out = n > max ? max : (int)n;
+    return TK_PARSE_OK;
+}

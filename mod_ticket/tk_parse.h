@@ -28,4 +28,16 @@ tk_parse_rc tk_parse_bounded(const char *s, int64_t min, int64_t max,
 /* A calendar date "YYYY-MM-DD" that exists (leap years included). */
 tk_parse_rc tk_parse_date(const char *s, int *year, int *month, int *day);
 
+/* An Idempotency-Key header value: 1-64 printable ASCII characters. */
+tk_parse_rc tk_parse_idempotency_key(const char *s);
+
+/* The raw value of name=value in a query string ("a=1&limit=5"): 1 and
+ * *value and *len set when present (the first one), 0 when absent. */
+int tk_query_param(const char *args, const char *name, const char **value,
+                   size_t *len);
+
+/* The history limit of a query string: absent -> def; a positive integer,
+ * capped at max; anything else MALFORMED. */
+tk_parse_rc tk_parse_limit(const char *args, int def, int max, int *out);
+
 #endif

@@ -34,6 +34,10 @@ int64_t tk_queue_poll_after_ms(int64_t position, int64_t eta_seconds)
     }
     else {
         ms = eta_seconds > TK_POLL_MAX_MS ? TK_POLL_MAX_MS : eta_seconds * 250;
+        /* near the front a slot can open at any moment (a payment) */
+        if (position < TK_POLL_MAX_MS / 1000 && ms > position * 1000) {
+            ms = position * 1000;
+        }
     }
     if (ms < TK_POLL_MIN_MS) {
         return TK_POLL_MIN_MS;

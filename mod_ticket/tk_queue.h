@@ -32,8 +32,9 @@ int64_t tk_queue_position(int64_t seq, int64_t head);
  * TK_ETA_UNKNOWN while nobody was admitted in the last minute. */
 int64_t tk_queue_eta_seconds(int64_t position, int64_t admitted_last_minute);
 
-/* When to poll next: a quarter of the ETA (or 200 ms per place ahead while
- * the rate is unknown), within [TK_POLL_MIN_MS, TK_POLL_MAX_MS]. */
+/* When to poll next: a quarter of the ETA but at most a second per place
+ * (or 200 ms per place while the rate is unknown), within
+ * [TK_POLL_MIN_MS, TK_POLL_MAX_MS]. */
 int64_t tk_queue_poll_after_ms(int64_t position, int64_t eta_seconds);
 
 /* The waiting count to report with a position: never below it. */

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <stdio.h>
 #include <setjmp.h>
 #include <cmocka.h>
@@ -248,6 +249,74 @@ static void test_date_whole_years(void **state)
     }
 }
 
+static void test_idempotency_key(void **state)
+{
+    char key[80];
+    (void)state;
+    assert_int_equal(tk_parse_idempotency_key("a"), TK_PARSE_OK);
+    assert_int_equal(tk_parse_idempotency_key("order-42 retry/1"), TK_PARSE_OK);
+    memset(key, 'k', 64);
+    key[64] = '\0';
+    assert_int_equal(tk_parse_idempotency_key(key), TK_PARSE_OK);
+    key[64] = 'k';
+    key[65] = '\0';
+    assert_int_equal(tk_parse_idempotency_key(key), TK_PARSE_MALFORMED);
+    assert_int_equal(tk_parse_idempotency_key(""), TK_PARSE_MALFORMED);
+    assert_int_equal(tk_parse_idempotency_key(NULL), TK_PARSE_MALFORMED);
+    assert_int_equal(tk_parse_idempotency_key("tab\there"), TK_PARSE_MALFORMED);
+    assert_int_equal(tk_parse_idempotency_key("\x7f"), TK_PARSE_MALFORMED);
+    assert_int_equal(tk_parse_idempotency_key("\xed\x95\x9c"), TK_PARSE_MALFORMED);
+}
+
+static void test_query_param(void **state)
+{
+    const char *v;
+    size_t n;
+    (void)state;
+    assert_true(tk_query_param("limit=5", "limit", &v, &n));
+    assert_int_equal(n, 1);
+    assert_memory_equal(v, "5", 1);
+    assert_true(tk_query_param("a=1&limit=77&limit=3", "limit", &v, &n));
+    assert_int_equal(n, 2);
+    assert_memory_equal(v, "77", 2);
+    assert_true(tk_query_param("limit", "limit", &v, &n));
+    assert_int_equal(n, 0);
+    assert_true(tk_query_param("limit=", "limit", &v, &n));
+    assert_int_equal(n, 0);
+    assert_false(tk_query_param("limits=5", "limit", &v, &n));
+    assert_false(tk_query_param("xlimit=5", "limit", &v, &n));
+    assert_false(tk_query_param("", "limit", &v, &n));
+    assert_false(tk_query_param(NULL, "limit", &v, &n));
+}
+
+static void test_limit(void **state)
+{
+    int n = -1;
+    (void)state;
+    assert_int_equal(tk_parse_limit(NULL, 20, 100, &n), TK_PARSE_OK);
+    assert_int_equal(n, 20);
+    assert_int_equal(tk_parse_limit("other=1", 20, 100, &n), TK_PARSE_OK);
+    assert_int_equal(n, 20);
+    assert_int_equal(tk_parse_limit("limit=1", 20, 100, &n), TK_PARSE_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(tk_parse_limit("limit=100", 20, 100, &n), TK_PARSE_OK);
+    assert_int_equal(n, 100);
+    assert_int_equal(tk_parse_limit("limit=101", 20, 100, &n), TK_PARSE_OK);
+    assert_int_equal(n, 100);
+    assert_int_equal(tk_parse_limit("limit=99999999999999999999999", 20, 100, &n),
+                     TK_PARSE_OK);
+    assert_int_equal(n, 100);
+    assert_int_equal(tk_parse_limit("limit=0", 20, 100, &n), TK_PARSE_MALFORMED);
+    assert_int_equal(tk_parse_limit("limit=-1", 20, 100, &n), TK_PARSE_MALFORMED);
+    assert_int_equal(tk_parse_limit("limit=abc", 20, 100, &n), TK_PARSE_MALFORMED);
+    assert_int_equal(tk_parse_limit("limit=", 20, 100, &n), TK_PARSE_MALFORMED);
+    assert_int_equal(tk_parse_limit("limit", 20, 100, &n), TK_PARSE_MALFORMED);
+    assert_int_equal(tk_parse_limit("limit=05", 20, 100, &n), TK_PARSE_MALFORMED);
+    assert_int_equal(tk_parse_limit("limit=1.5", 20, 100, &n), TK_PARSE_MALFORMED);
+    assert_int_equal(tk_parse_limit("limit=000000000000000000000000001", 20, 100, &n),
+                     TK_PARSE_MALFORMED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,6 +330,9 @@ int main(void)
         cmocka_unit_test(test_date_valid),
         cmocka_unit_test(test_date_invalid),
         cmocka_unit_test(test_date_whole_years),
+        cmocka_unit_test(test_idempotency_key),
+        cmocka_unit_test(test_query_param),
+        cmocka_unit_test(test_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -138,18 +138,24 @@ static void test_poll_unknown_rate(void **state)
 static void test_poll_known_rate(void **state)
 {
     (void)state;
-    /* a quarter of the eta, clamped */
-    assert_int_equal(tk_queue_poll_after_ms(1, 0), TK_POLL_MIN_MS);
-    assert_int_equal(tk_queue_poll_after_ms(1, 1), TK_POLL_MIN_MS);
-    assert_int_equal(tk_queue_poll_after_ms(1, 4), 1000);
-    assert_int_equal(tk_queue_poll_after_ms(1, 5), 1250);
+    /* a quarter of the eta, clamped (far from the front) */
+    assert_int_equal(tk_queue_poll_after_ms(1000, 0), TK_POLL_MIN_MS);
+    assert_int_equal(tk_queue_poll_after_ms(1000, 1), TK_POLL_MIN_MS);
+    assert_int_equal(tk_queue_poll_after_ms(1000, 4), 1000);
+    assert_int_equal(tk_queue_poll_after_ms(1000, 5), 1250);
     assert_int_equal(tk_queue_poll_after_ms(12, 30), 7500);
-    assert_int_equal(tk_queue_poll_after_ms(1, 119), 29750);
-    assert_int_equal(tk_queue_poll_after_ms(1, 120), TK_POLL_MAX_MS);
-    assert_int_equal(tk_queue_poll_after_ms(1, 121), TK_POLL_MAX_MS);
-    assert_int_equal(tk_queue_poll_after_ms(1, 30000), TK_POLL_MAX_MS);
-    assert_int_equal(tk_queue_poll_after_ms(1, 30001), TK_POLL_MAX_MS);
-    assert_int_equal(tk_queue_poll_after_ms(1, INT64_MAX), TK_POLL_MAX_MS);
+    assert_int_equal(tk_queue_poll_after_ms(1000, 119), 29750);
+    assert_int_equal(tk_queue_poll_after_ms(1000, 120), TK_POLL_MAX_MS);
+    assert_int_equal(tk_queue_poll_after_ms(1000, 121), TK_POLL_MAX_MS);
+    assert_int_equal(tk_queue_poll_after_ms(1000, 30000), TK_POLL_MAX_MS);
+    assert_int_equal(tk_queue_poll_after_ms(1000, 30001), TK_POLL_MAX_MS);
+    assert_int_equal(tk_queue_poll_after_ms(1000, INT64_MAX), TK_POLL_MAX_MS);
+    /* near the front, at most a second per place, whatever the eta */
+    assert_int_equal(tk_queue_poll_after_ms(1, 5), 1000);
+    assert_int_equal(tk_queue_poll_after_ms(1, 120), 1000);
+    assert_int_equal(tk_queue_poll_after_ms(3, 60), 3000);
+    assert_int_equal(tk_queue_poll_after_ms(29, INT64_MAX), 29000);
+    assert_int_equal(tk_queue_poll_after_ms(30, INT64_MAX), TK_POLL_MAX_MS);
     /* the eta decides, not the position */
     assert_int_equal(tk_queue_poll_after_ms(100000, 8), 2000);
 }
@@ -179,7 +185,8 @@ static void test_poll_monotonic(void **state)
     }
     assert_int_equal(tk_queue_poll_after_ms(1, tk_queue_eta_seconds(1, 60)),
                      TK_POLL_MIN_MS);
-    assert_int_equal(tk_queue_poll_after_ms(1, tk_queue_eta_seconds(1, 1)), 15000);
+    /* next in line polls every second even at one admission a minute */
+    assert_int_equal(tk_queue_poll_after_ms(1, tk_queue_eta_seconds(1, 1)), 1000);
 
     prev = 0;
     for (pos = 0; pos <= 200000; ++pos) {
