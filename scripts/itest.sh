@@ -10,7 +10,7 @@ set -eu
 TMP=$(mktemp -d /tmp/mod_ticket-itest.XXXXXX)
 chmod 755 "$TMP"                        # postgres and www-data reach it
 PGDATA=$TMP/pg
-PGPORT=$(tk_hash_port 30000 20000 "$TMP")
+PGPORT=$(tk_hash_port 10000 10000 "$TMP")   # below the ephemeral ports
 
 cleanup() {
     pg_stop "$PGDATA"

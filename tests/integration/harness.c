@@ -331,14 +331,20 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
     return len;
 }
 
-int th_http_auth(th_resp *r, int port, const char *method, const char *path,
-                 const char *authorization, const char *body)
+/* One request with an optional raw Authorization value and optional extra
+ * header lines (NULL-terminated, or NULL). */
+static int http_request_on(CURL *own, th_resp *r, int port, const char *method,
+                           const char *path, const char *authorization,
+                           const char *const *extra, const char *body)
 {
-    CURL *c = curl_easy_init();
+    CURL *c = own ? own : curl_easy_init();
     struct curl_slist *headers = NULL;
     char url[1024], auth[1024];
     CURLcode rc;
 
+    if (own) {
+        curl_easy_reset(c);     /* options only: the connection stays */
+    }
     memset(r, 0, sizeof(*r));
     snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
     curl_easy_setopt(c, CURLOPT_URL, url);
@@ -356,6 +362,9 @@ int th_http_auth(th_resp *r, int port, const char *method, const char *path,
         snprintf(auth, sizeof(auth), "Authorization: %s", authorization);
         headers = curl_slist_append(headers, auth);
     }
+    for (; extra && *extra; ++extra) {
+        headers = curl_slist_append(headers, *extra);
+    }
     if (body) {
         headers = curl_slist_append(headers, "Content-Type: application/json");
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
@@ -368,8 +377,75 @@ int th_http_auth(th_resp *r, int port, const char *method, const char *path,
         r->json = json_tokener_parse(r->body);
     }
     curl_slist_free_all(headers);
-    curl_easy_cleanup(c);
+    if (!own) {
+        curl_easy_cleanup(c);
+    }
     return rc == CURLE_OK ? 0 : -1;
+}
+
+static int http_request(th_resp *r, int port, const char *method,
+                        const char *path, const char *authorization,
+                        const char *const *extra, const char *body)
+{
+    return http_request_on(NULL, r, port, method, path, authorization, extra, body);
+}
+
+struct th_client {
+    CURL *curl;
+};
+
+th_client *th_client_new(void)
+{
+    th_client *c = calloc(1, sizeof(*c));
+
+    assert_non_null(c);
+    c->curl = curl_easy_init();
+    assert_non_null(c->curl);
+    return c;
+}
+
+void th_client_free(th_client *c)
+{
+    if (c) {
+        curl_easy_cleanup(c->curl);
+        free(c);
+    }
+}
+
+int th_client_http_auth(th_client *c, th_resp *r, int port, const char *method,
+                        const char *path, const char *authorization,
+                        const char *body)
+{
+    return http_request_on(c->curl, r, port, method, path, authorization, NULL, body);
+}
+
+int th_client_http(th_client *c, th_resp *r, int port, const char *method,
+                   const char *path, const char *token, const char *body)
+{
+    char auth[600];
+
+    if (token) {
+        snprintf(auth, sizeof(auth), "Bearer %s", token);
+    }
+    return th_client_http_auth(c, r, port, method, path, token ? auth : NULL, body);
+}
+
+int th_http_auth(th_resp *r, int port, const char *method, const char *path,
+                 const char *authorization, const char *body)
+{
+    return http_request(r, port, method, path, authorization, NULL, body);
+}
+
+int th_http_headers(th_resp *r, int port, const char *method, const char *path,
+                    const char *token, const char *const *headers,
+                    const char *body)
+{
+    char auth[600];
+
+    if (token) {
+        snprintf(auth, sizeof(auth), "Bearer %s", token);
+    }
+    return http_request(r, port, method, path, token ? auth : NULL, headers, body);
 }
 
 int th_http(th_resp *r, int port, const char *method, const char *path,

@@ -68,7 +68,25 @@ int th_http(th_resp *r, int port, const char *method, const char *path,
 /* The same with a raw Authorization header value (or NULL for none). */
 int th_http_auth(th_resp *r, int port, const char *method, const char *path,
                  const char *authorization, const char *body);
+/* th_http with extra request header lines ("Name: value", or "Name;" for
+ * an empty value), a NULL-terminated list or NULL. */
+int th_http_headers(th_resp *r, int port, const char *method, const char *path,
+                    const char *token, const char *const *headers,
+                    const char *body);
 void th_resp_free(th_resp *r);
+
+/* A client that keeps its connection open between requests (HTTP
+ * keep-alive), for one thread at a time: many requests without a new TCP
+ * connection (and a TIME_WAIT socket) each. Answers as th_http and
+ * th_http_auth give them. */
+typedef struct th_client th_client;
+th_client *th_client_new(void);
+void th_client_free(th_client *c);
+int th_client_http(th_client *c, th_resp *r, int port, const char *method,
+                   const char *path, const char *token, const char *body);
+int th_client_http_auth(th_client *c, th_resp *r, int port, const char *method,
+                        const char *path, const char *authorization,
+                        const char *body);
 const char *th_str(const th_resp *r, const char *key);   /* NULL if absent */
 long long th_int(const th_resp *r, const char *key);     /* -1 if absent */
 int th_has(const th_resp *r, const char *key);
