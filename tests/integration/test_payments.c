@@ -1,0 +1,1810 @@
+/* test_payments.c: endpoints 7-9 (charge, history, pay) against a real
+ * Apache and PostgreSQL: concurrent charges, duplicate payments and
+ * idempotency keys, payments racing hold expiry and other users' holds,
+ * the ledger invariant after a mixed run, the issue's acceptance flow,
+ * and every error answer of the three endpoints. Each finding is checked
+ * in the database afterwards.
+ *
+ * Three hosts, each on its own database: "main" (default limits and hold
+ * time), "ttl" (TicketHoldTTL 1) and "lim" (TicketMaxCharge 100000,
+ * TicketMaxBalance 150000). The acceptance flow starts its own hosts. */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "harness.h"
+
+#define DB_MAIN "itest_payments"
+#define DB_TTL "itest_payments_ttl"
+#define DB_LIM "itest_payments_lim"
+#define DB_FLOW "itest_payments_flow"
+
+#define MSG_BAD "잘못된 요청입니다."
+#define MSG_USER "해당 유저 정보를 찾을 수 없습니다."
+#define MSG_TICKET "해당 티켓 정보를 찾을 수 없습니다."
+#define MSG_FORBIDDEN "권한이 없습니다."
+#define MSG_AMOUNT "충전할 수 없는 금액입니다."
+#define MSG_ACCOUNT "조회할 수 없는 잔액입니다."
+#define MSG_HOLD_EXPIRED "임시 점유 시간이 만료되었습니다."
+#define MSG_INSUFFICIENT "잔액이 부족합니다. 충전 후 다시 시도해 주세요."
+#define MSG_KEY_REUSED "다른 요청에 이미 사용된 요청 키입니다."
+#define MSG_SEAT_TAKEN "이미 선택된 좌석입니다."
+
+#define CONCERT 1
+#define SCHEDULE 1
+#define TITLE "Payments Live"
+#define NO_TICKET 987654321LL
+
+typedef char token_t[128];
+
+static th_httpd main_h, ttl_h, lim_h;
+static th_httpd flow_j, flow_p;     /* the acceptance flow's own hosts */
+static PGconn *mdb, *tdb, *ldb;
+
+/* ---- fixtures ---- */
+
+/* One concert, one future schedule, seats 1..n (seat_id = seat_num) with
+ * prices 10,000..16,000. */
+static void seed(PGconn *c, int seats)
+{
+    th_db_exec(c, "INSERT INTO concerts (concert_id, title) VALUES (%d, '%s')",
+               CONCERT, TITLE);
+    th_db_exec(c, "INSERT INTO schedules (schedule_id, concert_id, concert_date, starts_at)"
+                  " VALUES (%d, %d, current_date + 10, now() + interval '10 days')",
+               SCHEDULE, CONCERT);
+    th_db_exec(c, "INSERT INTO seats (seat_id, schedule_id, seat_num, price)"
+                  " SELECT g, %d, g, 1000 * (10 + g %% 7) FROM generate_series(1, %d) g",
+               SCHEDULE, seats);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    th_db_create(DB_MAIN, 300);
+    th_db_create(DB_TTL, 100);
+    th_db_create(DB_LIM, 20);
+    mdb = th_db_connect(DB_MAIN);
+    tdb = th_db_connect(DB_TTL);
+    ldb = th_db_connect(DB_LIM);
+    seed(mdb, 400);
+    seed(tdb, 100);
+    seed(ldb, 20);
+    th_httpd_start(&main_h, DB_MAIN, "CAPACITY=1000 ADVANCE_INTERVAL=1", NULL);
+    th_httpd_start(&ttl_h, DB_TTL, "CAPACITY=1000 ADVANCE_INTERVAL=1 HOLD_TTL=1", NULL);
+    th_httpd_start(&lim_h, DB_LIM, "CAPACITY=1000 ADVANCE_INTERVAL=1",
+                   "TicketMaxCharge 100000\nTicketMaxBalance 150000");
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    th_httpd_stop(&main_h);
+    th_httpd_stop(&ttl_h);
+    th_httpd_stop(&lim_h);
+    th_httpd_stop(&flow_j);     /* left running by a failed flow test */
+    th_httpd_stop(&flow_p);
+    PQfinish(mdb);
+    PQfinish(tdb);
+    PQfinish(ldb);
+    assert_int_equal(th_errlog_unexpected(&main_h, NULL), 0);
+    assert_int_equal(th_errlog_unexpected(&ttl_h, NULL), 0);
+    assert_int_equal(th_errlog_unexpected(&lim_h, NULL), 0);
+    return 0;
+}
+
+/* ---- requests ---- */
+
+typedef struct {
+    int port;
+    const char *token;
+    const char *want;
+} poll_arg;
+
+static int poll_says(void *arg)
+{
+    poll_arg *a = arg;
+    th_resp r;
+    int ok = th_http(&r, a->port, "GET", "/queues", a->token, NULL) == 0
+             && r.status == 200 && th_str(&r, "tokenStatus")
+             && strcmp(th_str(&r, "tokenStatus"), a->want) == 0;
+    th_resp_free(&r);
+    return ok;
+}
+
+static void wait_status(int port, const char *token, const char *want)
+{
+    poll_arg a = {port, token, want};
+    if (!th_wait_until(poll_says, &a, 30)) {
+        fail_msg("token %s never polled as %s", token, want);
+    }
+}
+
+/* The token's status at its next poll, without waiting. */
+static void assert_poll(int port, const char *token, const char *want)
+{
+    th_resp r;
+    th_http(&r, port, "GET", "/queues", token, NULL);
+    if (r.status != 200 || !th_str(&r, "tokenStatus")
+        || strcmp(th_str(&r, "tokenStatus"), want) != 0) {
+        fail_msg("poll: expected %s, got %ld %s", want, r.status, r.body);
+    }
+    th_resp_free(&r);
+}
+
+/* Enters users first..first+n-1 and waits until all are in service. */
+static void admit_many(int port, long long first, int n, token_t *tokens)
+{
+    int i;
+    for (i = 0; i < n; ++i) {
+        assert_int_equal(th_enter(port, first + i, tokens[i]), 200);
+    }
+    for (i = 0; i < n; ++i) {
+        wait_status(port, tokens[i], "service");
+    }
+}
+
+static void admit(int port, long long user, char *token)
+{
+    admit_many(port, user, 1, (token_t *)token);
+}
+
+static void hold(th_resp *r, int port, const char *token, long long user, long long seat)
+{
+    char path[160], body[64];
+    snprintf(path, sizeof(path), "/concerts/%d/schedules/%d/seats/%lld/ticket",
+             CONCERT, SCHEDULE, seat);
+    snprintf(body, sizeof(body), "{\"userId\": %lld}", user);
+    th_http(r, port, "POST", path, token, body);
+}
+
+/* A hold that must succeed: its ticket id (and price). */
+static long long hold_ok(int port, const char *token, long long user, long long seat,
+                         long long *price)
+{
+    th_resp r;
+    long long id;
+
+    hold(&r, port, token, user, seat);
+    if (r.status != 200) {
+        fail_msg("hold of seat %lld by user %lld: %ld %s", seat, user, r.status, r.body);
+    }
+    id = th_int(&r, "ticketId");
+    if (price) {
+        *price = th_int(&r, "price");
+    }
+    assert_true(id > 0);
+    assert_string_equal(th_str(&r, "seatStatus"), "temp");
+    th_resp_free(&r);
+    return id;
+}
+
+/* PATCH /payments/charges; amount is JSON text, key the Idempotency-Key
+ * value or NULL. */
+static void charge(th_resp *r, int port, const char *token, long long user,
+                   const char *amount, const char *key)
+{
+    char body[256], header[256];
+    const char *headers[2] = {header, NULL};
+
+    snprintf(body, sizeof(body), "{\"userId\": %lld, \"amount\": %s}", user, amount);
+    if (key) {
+        snprintf(header, sizeof(header), "Idempotency-Key: %s", key);
+    }
+    th_http_headers(r, port, "PATCH", "/payments/charges", token,
+                    key ? headers : NULL, body);
+}
+
+/* A charge that must succeed: the balance after it. */
+static long long charge_ok(int port, const char *token, long long user, long long amount)
+{
+    char text[32];
+    th_resp r;
+    long long point;
+
+    snprintf(text, sizeof(text), "%lld", amount);
+    charge(&r, port, token, user, text, NULL);
+    if (r.status != 200) {
+        fail_msg("charge of %lld by user %lld: %ld %s", amount, user, r.status, r.body);
+    }
+    assert_int_equal(th_int(&r, "amount"), amount);
+    point = th_int(&r, "point");
+    th_resp_free(&r);
+    return point;
+}
+
+static void pay(th_resp *r, int port, const char *token, long long user, long long ticket)
+{
+    char body[128];
+    snprintf(body, sizeof(body), "{\"ticketId\": %lld, \"userId\": %lld}", ticket, user);
+    th_http(r, port, "POST", "/payments/pays", token, body);
+}
+
+static void history(th_resp *r, int port, const char *token, long long user,
+                    const char *query)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "/payments/%lld/accounts%s", user, query ? query : "");
+    th_http(r, port, "GET", path, token, NULL);
+}
+
+static json_object *history_entry(const th_resp *r, size_t i)
+{
+    json_object *h = NULL;
+    if (!r->json || !json_object_object_get_ex(r->json, "history", &h)
+        || !json_object_is_type(h, json_type_array)) {
+        fail_msg("no history array in %s", r->body);
+    }
+    return i < json_object_array_length(h) ? json_object_array_get_idx(h, i) : NULL;
+}
+
+static size_t history_length(const th_resp *r)
+{
+    json_object *h = NULL;
+    if (!r->json || !json_object_object_get_ex(r->json, "history", &h)
+        || !json_object_is_type(h, json_type_array)) {
+        fail_msg("no history array in %s", r->body);
+    }
+    return json_object_array_length(h);
+}
+
+static void assert_entry(const th_resp *r, size_t i, const char *type,
+                         long long amount, long long point)
+{
+    json_object *e = history_entry(r, i), *v;
+    const char *date;
+
+    if (!e) {
+        fail_msg("no history entry %zu in %s", i, r->body);
+    }
+    assert_true(json_object_object_get_ex(e, "type", &v));
+    assert_string_equal(json_object_get_string(v), type);
+    assert_true(json_object_object_get_ex(e, "amount", &v));
+    assert_int_equal(json_object_get_int64(v), amount);
+    assert_true(json_object_object_get_ex(e, "point", &v));
+    assert_int_equal(json_object_get_int64(v), point);
+    assert_true(json_object_object_get_ex(e, "regDate", &v));
+    date = json_object_get_string(v);
+    assert_int_equal(strlen(date), 20);
+    assert_true(date[10] == 'T' && date[19] == 'Z');
+}
+
+/* "seq.user.mac" with another user: a forgery. */
+static void forge(char *out, size_t n, const char *token, long long user)
+{
+    snprintf(out, n, "%.*s.%lld.%s", (int)strcspn(token, "."), token, user,
+             strrchr(token, '.') + 1);
+}
+
+/* Copies text into dst (n bytes), cut short if it must be. */
+static void keep(char *dst, size_t n, const char *text)
+{
+    size_t len = strlen(text);
+    if (len >= n) {
+        len = n - 1;
+    }
+    memcpy(dst, text, len);
+    dst[len] = '\0';
+}
+
+/* th_assert_error on an answer kept as status and body text. */
+static void assert_error_text(long status, const char *body, long want,
+                              const char *code, const char *message)
+{
+    th_resp r;
+
+    memset(&r, 0, sizeof(r));
+    r.status = status;
+    keep(r.body, sizeof(r.body), body);
+    snprintf(r.content_type, sizeof(r.content_type), "application/json");
+    r.json = json_tokener_parse(body);
+    th_assert_error(&r, want, code, message);
+    th_resp_free(&r);
+}
+
+static long long balance(PGconn *c, long long user)
+{
+    return th_db_scalar(c, "SELECT balance FROM accounts WHERE user_id = %lld", user);
+}
+
+static long long ledger_rows(PGconn *c, long long user, const char *kind)
+{
+    return th_db_scalar(c, "SELECT count(*) FROM ledger WHERE user_id = %lld AND kind = '%s'",
+                        user, kind);
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void expect_zero(PGconn *c, const char *what, const char *sql)
+{
+    long long n = th_db_scalar(c, "%s", sql);
+    if (n != 0) {
+        fail_msg("invariant broken (%lld rows): %s", n, what);
+    }
+}
+
+/* The money and booking invariants, for every user and seat. */
+static void assert_invariants(PGconn *c)
+{
+    expect_zero(c, "balance = charges - payments, balance >= 0",
+        "SELECT count(*) FROM accounts a WHERE a.balance < 0 OR a.balance <>"
+        " coalesce((SELECT sum(CASE l.kind WHEN 'charge' THEN l.amount ELSE -l.amount END)"
+        "             FROM ledger l WHERE l.user_id = a.user_id), 0)");
+    expect_zero(c, "no ledger rows without an account",
+        "SELECT count(*) FROM ledger l"
+        " WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.user_id = l.user_id)");
+    expect_zero(c, "balance_after chain by entry_id",
+        "SELECT count(*) FROM (SELECT kind, amount, balance_after,"
+        "  coalesce(lag(balance_after) OVER (PARTITION BY user_id ORDER BY entry_id), 0) AS prev"
+        "  FROM ledger) x"
+        " WHERE balance_after <> prev + CASE kind WHEN 'charge' THEN amount ELSE -amount END");
+    expect_zero(c, "the newest balance_after is the balance",
+        "SELECT count(*) FROM accounts a JOIN LATERAL (SELECT balance_after FROM ledger l"
+        "  WHERE l.user_id = a.user_id ORDER BY entry_id DESC LIMIT 1) l ON true"
+        " WHERE l.balance_after <> a.balance");
+    expect_zero(c, "at most one booking per seat",
+        "SELECT count(*) FROM (SELECT seat_id FROM tickets WHERE status = 'booked'"
+        "  GROUP BY seat_id HAVING count(*) > 1) x");
+    expect_zero(c, "seats.booked_ticket_id names a booked ticket of that seat",
+        "SELECT count(*) FROM seats s WHERE s.booked_ticket_id IS NOT NULL"
+        " AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.ticket_id = s.booked_ticket_id"
+        "  AND t.seat_id = s.seat_id AND t.status = 'booked')");
+    expect_zero(c, "a booked ticket is its seat's booking",
+        "SELECT count(*) FROM tickets t WHERE t.status = 'booked' AND NOT EXISTS"
+        " (SELECT 1 FROM seats s WHERE s.seat_id = t.seat_id AND s.booked_ticket_id = t.ticket_id)");
+    expect_zero(c, "no debit without a booking",
+        "SELECT count(*) FROM ledger l WHERE l.kind = 'pay' AND NOT EXISTS"
+        " (SELECT 1 FROM tickets t WHERE t.ticket_id = l.ticket_id AND t.status = 'booked'"
+        "  AND t.user_id = l.user_id AND t.price = l.amount)");
+    expect_zero(c, "no booking without exactly one debit",
+        "SELECT count(*) FROM tickets t WHERE t.status = 'booked' AND 1 <>"
+        " (SELECT count(*) FROM ledger l WHERE l.ticket_id = t.ticket_id AND l.kind = 'pay')");
+    expect_zero(c, "a booking was paid while its hold was live",
+        "SELECT count(*) FROM tickets WHERE status = 'booked'"
+        " AND (paid_at IS NULL OR paid_at >= hold_until)");
+}
+
+/* ---- 300 concurrent charges ---- */
+
+#define CH_THREADS 30
+#define CH_EACH 10
+
+typedef struct {
+    const char *token;
+    long status[CH_EACH];
+    long long point[CH_EACH];
+} charge_job;
+
+static void *charge_worker(void *arg)
+{
+    charge_job *j = arg;
+    int i;
+    for (i = 0; i < CH_EACH; ++i) {
+        th_resp r;
+        charge(&r, main_h.port, j->token, 1, "1000", NULL);
+        j->status[i] = r.status;
+        j->point[i] = th_int(&r, "point");
+        th_resp_free(&r);
+    }
+    return NULL;
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* 300 charges of 1,000 to one user, 30 at a time: each one counted once,
+ * each answer the balance just after it. Then the history of 300 rows. */
+static void test_concurrent_charges(void **state)
+{
+    static charge_job jobs[CH_THREADS];
+    long long points[CH_THREADS * CH_EACH];
+    pthread_t t[CH_THREADS];
+    token_t token;
+    th_resp r;
+    int i, k;
+    (void)state;
+
+    admit(main_h.port, 1, token);
+    for (i = 0; i < CH_THREADS; ++i) {
+        jobs[i].token = token;
+        pthread_create(&t[i], NULL, charge_worker, &jobs[i]);
+    }
+    for (i = 0; i < CH_THREADS; ++i) {
+        pthread_join(t[i], NULL);
+    }
+    for (i = 0; i < CH_THREADS; ++i) {
+        for (k = 0; k < CH_EACH; ++k) {
+            assert_int_equal(jobs[i].status[k], 200);
+            points[i * CH_EACH + k] = jobs[i].point[k];
+        }
+    }
+    qsort(points, CH_THREADS * CH_EACH, sizeof(points[0]), cmp_ll);
+    for (i = 0; i < CH_THREADS * CH_EACH; ++i) {
+        assert_int_equal(points[i], 1000LL * (i + 1));
+    }
+    assert_int_equal(balance(mdb, 1), 300000);
+    assert_int_equal(ledger_rows(mdb, 1, "charge"), 300);
+    assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM ledger WHERE user_id = 1"), 300);
+    assert_int_equal(th_db_scalar(mdb, "SELECT sum(amount) FROM ledger WHERE user_id = 1"), 300000);
+
+    /* history: newest first, default 20, capped at 100 */
+    history(&r, main_h.port, token, 1, NULL);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(th_str(&r, "userName"), "user1");
+    assert_int_equal(th_int(&r, "point"), 300000);
+    assert_int_equal(history_length(&r), 20);
+    for (i = 0; i < 20; ++i) {
+        assert_entry(&r, (size_t)i, "charge", 1000, 300000 - 1000LL * i);
+    }
+    th_resp_free(&r);
+    {
+        static const struct { const char *q; size_t n; } limits[] = {
+            {"?limit=1", 1}, {"?limit=7", 7}, {"?limit=20", 20}, {"?limit=100", 100},
+            {"?limit=101", 100}, {"?limit=99999999999999999999", 100},
+            {"?limit=5&x=1", 5}, {"?x=1", 20},
+        };
+        for (i = 0; i < (int)(sizeof(limits) / sizeof(limits[0])); ++i) {
+            history(&r, main_h.port, token, 1, limits[i].q);
+            if (r.status != 200 || history_length(&r) != limits[i].n) {
+                fail_msg("%s: expected %zu entries, got %ld %.200s", limits[i].q,
+                         limits[i].n, r.status, r.body);
+            }
+            assert_entry(&r, limits[i].n - 1, "charge", 1000,
+                         300000 - 1000LL * (long long)(limits[i].n - 1));
+            th_resp_free(&r);
+        }
+    }
+    assert_invariants(mdb);
+}
+
+/* ---- 50 concurrent payments of one ticket ---- */
+
+#define PAY_THREADS 50
+
+static pthread_barrier_t pay_barrier;
+static struct {
+    const char *token;
+    long long user, ticket;
+} pay_job;
+static struct {
+    long status;
+    char body[1024];
+} pay_res[PAY_THREADS];
+
+static void *pay_worker(void *arg)
+{
+    int i = (int)(intptr_t)arg;
+    th_resp r;
+
+    pthread_barrier_wait(&pay_barrier);
+    pay(&r, main_h.port, pay_job.token, pay_job.user, pay_job.ticket);
+    pay_res[i].status = r.status;
+    keep(pay_res[i].body, sizeof(pay_res[i].body), r.body);
+    th_resp_free(&r);
+    return NULL;
+}
+
+static void test_concurrent_payments_one_ticket(void **state)
+{
+    pthread_t t[PAY_THREADS];
+    token_t token;
+    long long ticket, price;
+    th_resp r;
+    int i;
+    (void)state;
+
+    admit(main_h.port, 2, token);
+    assert_int_equal(charge_ok(main_h.port, token, 2, 100000), 100000);
+    ticket = hold_ok(main_h.port, token, 2, 2, &price);
+    pay_job.token = token;
+    pay_job.user = 2;
+    pay_job.ticket = ticket;
+    pthread_barrier_init(&pay_barrier, NULL, PAY_THREADS);
+    for (i = 0; i < PAY_THREADS; ++i) {
+        pthread_create(&t[i], NULL, pay_worker, (void *)(intptr_t)i);
+    }
+    for (i = 0; i < PAY_THREADS; ++i) {
+        pthread_join(t[i], NULL);
+    }
+    pthread_barrier_destroy(&pay_barrier);
+    for (i = 0; i < PAY_THREADS; ++i) {
+        if (pay_res[i].status != 200 || strcmp(pay_res[i].body, pay_res[0].body) != 0) {
+            fail_msg("payment %d: %ld %s (first: %ld %s)", i, pay_res[i].status,
+                     pay_res[i].body, pay_res[0].status, pay_res[0].body);
+        }
+    }
+    /* the body of the one payment */
+    r.json = json_tokener_parse(pay_res[0].body);
+    assert_non_null(r.json);
+    assert_int_equal(th_int(&r, "ticketId"), ticket);
+    assert_int_equal(th_int(&r, "price"), price);
+    assert_int_equal(th_int(&r, "point"), 100000 - price);
+    assert_int_equal(th_int(&r, "concertSeat"), 2);
+    assert_string_equal(th_str(&r, "stat"), "booked");
+    assert_string_equal(th_str(&r, "tokenStat"), "expire");
+    assert_string_equal(th_str(&r, "userName"), "user2");
+    assert_string_equal(th_str(&r, "concertTitle"), TITLE);
+    th_resp_free(&r);
+
+    /* one debit, one booking */
+    assert_int_equal(balance(mdb, 2), 100000 - price);
+    assert_int_equal(ledger_rows(mdb, 2, "pay"), 1);
+    assert_int_equal(ledger_rows(mdb, 2, "charge"), 1);
+    assert_int_equal(th_db_scalar(mdb, "SELECT ticket_id FROM ledger WHERE user_id = 2"
+                                       " AND kind = 'pay'"), ticket);
+    assert_int_equal(th_db_scalar(mdb, "SELECT booked_ticket_id FROM seats WHERE seat_id = 2"),
+                     ticket);
+    assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM tickets WHERE ticket_id = %lld"
+                                       " AND status = 'booked'", ticket), 1);
+    assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM tickets WHERE seat_id = 2"), 1);
+    assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM queue_tokens WHERE user_id = 2"
+                                       " AND state IN ('wait', 'service')"), 0);
+    assert_poll(main_h.port, token, "expire");
+
+    /* one more replay, later, with the token that payment expired */
+    pay(&r, main_h.port, token, 2, ticket);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, pay_res[0].body);
+    th_resp_free(&r);
+    assert_int_equal(ledger_rows(mdb, 2, "pay"), 1);
+    assert_int_equal(balance(mdb, 2), 100000 - price);
+    assert_invariants(mdb);
+}
+
+/* ---- two holds, two payments ---- */
+
+static void test_two_seats_keep_token_until_last(void **state)
+{
+    token_t token;
+    char first[1024];
+    long long t1, t2, p1, p2;
+    th_resp r;
+    (void)state;
+
+    admit(main_h.port, 3, token);
+    t1 = hold_ok(main_h.port, token, 3, 3, &p1);
+    t2 = hold_ok(main_h.port, token, 3, 4, &p2);
+    assert_int_equal(charge_ok(main_h.port, token, 3, p1 + p2 + 1000), p1 + p2 + 1000);
+
+    pay(&r, main_h.port, token, 3, t1);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(th_str(&r, "tokenStat"), "service");
+    assert_string_equal(th_str(&r, "stat"), "booked");
+    assert_int_equal(th_int(&r, "point"), p2 + 1000);
+    keep(first, sizeof(first), r.body);
+    th_resp_free(&r);
+    assert_poll(main_h.port, token, "service");
+    assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM queue_tokens WHERE user_id = 3"
+                                       " AND state = 'service' AND expires_at > now()"), 1);
+
+    pay(&r, main_h.port, token, 3, t2);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(th_str(&r, "tokenStat"), "expire");
+    assert_int_equal(th_int(&r, "point"), 1000);
+    th_resp_free(&r);
+    assert_poll(main_h.port, token, "expire");
+    assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM queue_tokens WHERE user_id = 3"
+                                       " AND state IN ('wait', 'service')"), 0);
+
+    /* the first payment's replay keeps its own tokenStat */
+    pay(&r, main_h.port, token, 3, t1);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, first);
+    th_resp_free(&r);
+    assert_int_equal(ledger_rows(mdb, 3, "pay"), 2);
+    assert_int_equal(balance(mdb, 3), 1000);
+    assert_invariants(mdb);
+}
+
+/* ---- replay ---- */
+
+static void test_replay_after_token_expired(void **state)
+{
+    token_t token, again;
+    char first[1024];
+    long long ticket, price, rows;
+    th_resp r;
+    (void)state;
+
+    admit(main_h.port, 4, token);
+    ticket = hold_ok(main_h.port, token, 4, 5, &price);
+    charge_ok(main_h.port, token, 4, price);
+    pay(&r, main_h.port, token, 4, ticket);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(th_str(&r, "tokenStat"), "expire");
+    assert_int_equal(th_int(&r, "point"), 0);
+    keep(first, sizeof(first), r.body);
+    th_resp_free(&r);
+    rows = th_db_scalar(mdb, "SELECT count(*) FROM ledger");
+
+    /* with the token this very payment expired */
+    pay(&r, main_h.port, token, 4, ticket);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, first);
+    th_resp_free(&r);
+    /* with the user's next token (body fields as strings, too) */
+    assert_int_equal(th_enter(main_h.port, 4, again), 200);
+    assert_string_not_equal(again, token);
+    {
+        char body[128];
+        snprintf(body, sizeof(body), "{\"ticketId\": \"%lld\", \"userId\": \"4\"}", ticket);
+        th_http(&r, main_h.port, "POST", "/payments/pays", again, body);
+    }
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, first);
+    th_resp_free(&r);
+    assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM ledger"), rows);
+    assert_int_equal(ledger_rows(mdb, 4, "pay"), 1);
+    assert_int_equal(balance(mdb, 4), 0);
+    /* the replay changed no token: the new one is still live */
+    assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM queue_tokens WHERE user_id = 4"
+                                       " AND state IN ('wait', 'service')"), 1);
+    assert_invariants(mdb);
+}
+
+/* ---- errors of endpoint 7 ---- */
+
+/* A user with a genuinely expired token: admitted, paid for a seat. */
+static void expired_token(int port, long long user, long long seat, char *token,
+                          long long *ticket)
+{
+    long long price, t;
+    th_resp r;
+
+    admit(port, user, token);
+    t = hold_ok(port, token, user, seat, &price);
+    charge_ok(port, token, user, price);
+    pay(&r, port, token, user, t);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(th_str(&r, "tokenStat"), "expire");
+    th_resp_free(&r);
+    if (ticket) {
+        *ticket = t;
+    }
+}
+
+static void test_charge_errors(void **state)
+{
+    static const char *const malformed[] = {
+        "1.5", "\"abc\"", "true", "false", "null", "99999999999999999999",
+        "\"99999999999999999999\"", "-99999999999999999999", "1e3", "\"1.5\"", "\"\"",
+        "\" 5\"", "\"+5\"", "[5]", "{}", "05", NULL};
+    static const char *const invalid[] = {
+        "0", "-5", "\"-5\"", "\"0\"", "-0", "10000001", "\"10000001\"",
+        "-9223372036854775807", NULL};
+    const char *const *a;
+    token_t token, dead;
+    char forged[200], body[128], key65[80], key64[80], header[160];
+    const char *headers[2] = {header, NULL};
+    long long before;
+    th_resp r;
+    (void)state;
+
+    admit(main_h.port, 5, token);
+    expired_token(main_h.port, 6, 6, dead, NULL);
+    before = th_db_scalar(mdb, "SELECT count(*) FROM ledger");
+
+    /* 400: amount missing or not an integer; body not an object */
+    for (a = malformed; *a; ++a) {
+        charge(&r, main_h.port, token, 5, *a, NULL);
+        if (r.status != 400) fail_msg("amount %s: %ld %s", *a, r.status, r.body);
+        th_assert_error(&r, 400, "BAD_REQUEST", MSG_BAD);
+        th_resp_free(&r);
+    }
+    {
+        static const char *const bodies[] = {
+            "{\"userId\": 5}", "{\"amount\": 1000}", "{\"userId\": 5, \"amount\": }",
+            "{", "", "[]", "{\"userId\": \"abc\", \"amount\": 1000}",
+            "{\"userId\": 0, \"amount\": 1000}", NULL};
+        for (a = bodies; *a; ++a) {
+            th_http(&r, main_h.port, "PATCH", "/payments/charges", token, *a);
+            th_assert_error(&r, 400, "BAD_REQUEST", MSG_BAD);
+            th_resp_free(&r);
+        }
+    }
+    /* 400: a malformed Idempotency-Key (65 characters, empty, not ASCII) */
+    memset(key65, 'k', 65);
+    key65[65] = '\0';
+    memset(key64, 'k', 64);
+    key64[64] = '\0';
+    charge(&r, main_h.port, token, 5, "1000", key65);
+    th_assert_error(&r, 400, "BAD_REQUEST", MSG_BAD);
+    th_resp_free(&r);
+    snprintf(header, sizeof(header), "Idempotency-Key;");
+    th_http_headers(&r, main_h.port, "PATCH", "/payments/charges", token, headers,
+                    "{\"userId\": 5, \"amount\": 1000}");
+    th_assert_error(&r, 400, "BAD_REQUEST", MSG_BAD);
+    th_resp_free(&r);
+    charge(&r, main_h.port, token, 5, "1000", "\xed\x82\xa4");
+    th_assert_error(&r, 400, "BAD_REQUEST", MSG_BAD);
+    th_resp_free(&r);
+    assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM ledger"), before);
+
+    /* 404: amount <= 0 or above TicketMaxCharge (default 10,000,000) */
+    for (a = invalid; *a; ++a) {
+        charge(&r, main_h.port, token, 5, *a, NULL);
+        if (r.status != 404) fail_msg("amount %s: %ld %s", *a, r.status, r.body);
+        th_assert_error(&r, 404, "INVALID_AMOUNT", MSG_AMOUNT);
+        th_resp_free(&r);
+    }
+    charge(&r, main_h.port, token, 5, "-5", "neg-key");
+    th_assert_error(&r, 404, "INVALID_AMOUNT", MSG_AMOUNT);
+    th_resp_free(&r);
+    assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM ledger"), before);
+    assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM charge_requests WHERE user_id = 5"), 0);
+
+    /* the boundaries pass: exactly TicketMaxCharge, a 64-character key */
+    assert_int_equal(charge_ok(main_h.port, token, 5, 10000000), 10000000);
+    charge(&r, main_h.port, token, 5, "\"1000\"", key64);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(th_int(&r, "amount"), 1000);
+    assert_int_equal(th_int(&r, "point"), 10001000);
+    assert_string_equal(th_str(&r, "accountStat"), "충전완료");
+    assert_string_equal(th_str(&r, "userName"), "user5");
+    assert_int_equal(strlen(th_str(&r, "regDate")), 20);
+    assert_non_null(strstr(r.content_type, "application/json"));
+    th_resp_free(&r);
+
+    /* 401: missing, malformed, forged or expired token; the token comes
+     * before the body's syntax and the userId */
+    th_http_auth(&r, main_h.port, "PATCH", "/payments/charges", NULL,
+                 "{\"userId\": 5, \"amount\": 1000}");
+    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_USER);
+    th_resp_free(&r);
+    th_http_auth(&r, main_h.port, "PATCH", "/payments/charges", "Bearer x",
+                 "{\"userId\": 5, \"amount\": 1000}");
+    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_USER);
+    th_resp_free(&r);
+    th_http_auth(&r, main_h.port, "PATCH", "/payments/charges", NULL, "{");
+    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_USER);
+    th_resp_free(&r);
+    forge(forged, sizeof(forged), token, 7);
+    charge(&r, main_h.port, forged, 7, "1000", NULL);
+    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_USER);
+    th_resp_free(&r);
+    charge(&r, main_h.port, forged, 7, "\"abc\"", key65);
+    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_USER);
+    th_resp_free(&r);
+    charge(&r, main_h.port, dead, 6, "1000", NULL);
+    th_assert_error(&r, 401, "TOKEN_EXPIRED", MSG_USER);
+    th_resp_free(&r);
+    charge(&r, main_h.port, dead, 6, "1.5", NULL);
+    th_assert_error(&r, 401, "TOKEN_EXPIRED", MSG_USER);
+    th_resp_free(&r);
+    charge(&r, main_h.port, dead, 5, "1000", NULL);
+    th_assert_error(&r, 401, "TOKEN_EXPIRED", MSG_USER);
+    th_resp_free(&r);
+
+    /* 403: another user's userId (syntax comes first) */
+    charge(&r, main_h.port, token, 6, "1000", NULL);
+    th_assert_error(&r, 403, "FORBIDDEN", MSG_FORBIDDEN);
+    th_resp_free(&r);
+    snprintf(body, sizeof(body), "{\"userId\": \"6\", \"amount\": 1000}");
+    th_http(&r, main_h.port, "PATCH", "/payments/charges", token, body);
+    th_assert_error(&r, 403, "FORBIDDEN", MSG_FORBIDDEN);
+    th_resp_free(&r);
+    charge(&r, main_h.port, token, 6, "\"abc\"", NULL);
+    th_assert_error(&r, 400, "BAD_REQUEST", MSG_BAD);
+    th_resp_free(&r);
+
+    assert_int_equal(balance(mdb, 5), 10001000);
+    assert_int_equal(ledger_rows(mdb, 5, "charge"), 2);
+    assert_int_equal(balance(mdb, 6), 0);
+    assert_int_equal(ledger_rows(mdb, 6, "charge"), 1);
+    assert_invariants(mdb);
+}
+
+/* ---- errors of endpoint 8 ---- */
+
+static void test_history_errors(void **state)
+{
+    static const char *const bad_limits[] = {
+        "?limit=0", "?limit=-1", "?limit=abc", "?limit=", "?limit", "?limit=1.5",
+        "?limit=+5", "?limit=5x", NULL};
+    const char *const *q;
+    token_t token, dead, other;
+    char forged[200];
+    th_resp r;
+    (void)state;
+
+    admit(main_h.port, 7, token);
+    expired_token(main_h.port, 8, 7, dead, NULL);
+    admit(main_h.port, 9, other);
+
+    /* a fresh user: balance 0, empty history */
+    history(&r, main_h.port, token, 7, NULL);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(th_str(&r, "userName"), "user7");
+    assert_int_equal(th_int(&r, "point"), 0);
+    assert_int_equal(history_length(&r), 0);
+    th_resp_free(&r);
+
+    for (q = bad_limits; *q; ++q) {
+        history(&r, main_h.port, token, 7, *q);
+        if (r.status != 400) fail_msg("%s: %ld %s", *q, r.status, r.body);
+        th_assert_error(&r, 400, "BAD_REQUEST", MSG_BAD);
+        th_resp_free(&r);
+    }
+    th_http(&r, main_h.port, "GET", "/payments/abc/accounts", token, NULL);
+    th_assert_error(&r, 400, "BAD_REQUEST", MSG_BAD);
+    th_resp_free(&r);
+    th_http(&r, main_h.port, "GET", "/payments/0/accounts", token, NULL);
+    th_assert_error(&r, 400, "BAD_REQUEST", MSG_BAD);
+    th_resp_free(&r);
+    th_http(&r, main_h.port, "GET", "/payments/99999999999999999999/accounts", token, NULL);
+    th_assert_error(&r, 400, "BAD_REQUEST", MSG_BAD);
+    th_resp_free(&r);
+
+    /* 401 first */
+    th_http(&r, main_h.port, "GET", "/payments/7/accounts", NULL, NULL);
+    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_USER);
+    th_resp_free(&r);
+    forge(forged, sizeof(forged), token, 9);
+    history(&r, main_h.port, forged, 9, NULL);
+    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_USER);
+    th_resp_free(&r);
+    history(&r, main_h.port, forged, 9, "?limit=abc");
+    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_USER);
+    th_resp_free(&r);
+    history(&r, main_h.port, dead, 8, NULL);
+    th_assert_error(&r, 401, "TOKEN_EXPIRED", MSG_USER);
+    th_resp_free(&r);
+    history(&r, main_h.port, dead, 8, "?limit=0");
+    th_assert_error(&r, 401, "TOKEN_EXPIRED", MSG_USER);
+    th_resp_free(&r);
+
+    /* 403: another user's history (syntax first) */
+    history(&r, main_h.port, token, 9, NULL);
+    th_assert_error(&r, 403, "FORBIDDEN", MSG_FORBIDDEN);
+    th_resp_free(&r);
+    history(&r, main_h.port, token, 9, "?limit=abc");
+    th_assert_error(&r, 400, "BAD_REQUEST", MSG_BAD);
+    th_resp_free(&r);
+
+    /* 404: the user has no account */
+    charge_ok(main_h.port, other, 9, 4000);
+    th_db_exec(mdb, "DELETE FROM charge_requests WHERE user_id = 9");
+    th_db_exec(mdb, "DELETE FROM ledger WHERE user_id = 9");
+    th_db_exec(mdb, "DELETE FROM accounts WHERE user_id = 9");
+    history(&r, main_h.port, other, 9, NULL);
+    th_assert_error(&r, 404, "ACCOUNT_NOT_FOUND", MSG_ACCOUNT);
+    th_resp_free(&r);
+    history(&r, main_h.port, other, 9, "?limit=5");
+    th_assert_error(&r, 404, "ACCOUNT_NOT_FOUND", MSG_ACCOUNT);
+    th_resp_free(&r);
+    assert_invariants(mdb);
+}
+
+/* ---- errors of endpoint 9 ---- */
+
+static void test_pay_errors(void **state)
+{
+    static const char *const bodies[] = {
+        "{", "", "[]", "{\"userId\": 10}", "{\"ticketId\": 1}",
+        "{\"ticketId\": \"abc\", \"userId\": 10}", "{\"ticketId\": 0, \"userId\": 10}",
+        "{\"ticketId\": -1, \"userId\": 10}", "{\"ticketId\": 1.5, \"userId\": 10}",
+        "{\"ticketId\": 99999999999999999999, \"userId\": 10}",
+        "{\"ticketId\": 1, \"userId\": \"x\"}", "{\"ticketId\": null, \"userId\": 10}",
+        NULL};
+    const char *const *b;
+    token_t token, other, dead, again;
+    char forged[200], body[128];
+    long long mine, theirs, paid, dead_ticket, price;
+    th_resp r;
+    (void)state;
+
+    admit(main_h.port, 10, token);
+    admit(main_h.port, 11, other);
+    mine = hold_ok(main_h.port, token, 10, 10, &price);
+    theirs = hold_ok(main_h.port, other, 11, 11, NULL);
+    expired_token(main_h.port, 12, 12, dead, &paid);
+
+    /* 400 */
+    for (b = bodies; *b; ++b) {
+        th_http(&r, main_h.port, "POST", "/payments/pays", token, *b);
+        if (r.status != 400) fail_msg("body %s: %ld %s", *b, r.status, r.body);
+        th_assert_error(&r, 400, "BAD_REQUEST", MSG_BAD);
+        th_resp_free(&r);
+    }
+    /* 401 TOKEN_INVALID, before the body */
+    th_http(&r, main_h.port, "POST", "/payments/pays", NULL, "{\"ticketId\": 1, \"userId\": 10}");
+    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_TICKET);
+    th_resp_free(&r);
+    th_http(&r, main_h.port, "POST", "/payments/pays", NULL, "{");
+    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_TICKET);
+    th_resp_free(&r);
+    forge(forged, sizeof(forged), token, 11);
+    pay(&r, main_h.port, forged, 11, theirs);
+    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_TICKET);
+    th_resp_free(&r);
+    th_http(&r, main_h.port, "POST", "/payments/pays", forged, "nope");
+    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_TICKET);
+    th_resp_free(&r);
+    /* a forged token does not replay another user's payment either */
+    forge(forged, sizeof(forged), token, 12);
+    pay(&r, main_h.port, forged, 12, paid);
+    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_TICKET);
+    th_resp_free(&r);
+
+    /* 403: another user's userId, after syntax */
+    pay(&r, main_h.port, token, 11, theirs);
+    th_assert_error(&r, 403, "FORBIDDEN", MSG_FORBIDDEN);
+    th_resp_free(&r);
+    pay(&r, main_h.port, token, 12, paid);
+    th_assert_error(&r, 403, "FORBIDDEN", MSG_FORBIDDEN);
+    th_resp_free(&r);
+    th_http(&r, main_h.port, "POST", "/payments/pays", token,
+            "{\"ticketId\": \"abc\", \"userId\": 11}");
+    th_assert_error(&r, 400, "BAD_REQUEST", MSG_BAD);
+    th_resp_free(&r);
+
+    /* 401 TICKET_NOT_FOUND: unknown ticket, another user's held or paid one */
+    pay(&r, main_h.port, token, 10, NO_TICKET);
+    th_assert_error(&r, 401, "TICKET_NOT_FOUND", MSG_TICKET);
+    th_resp_free(&r);
+    pay(&r, main_h.port, token, 10, theirs);
+    th_assert_error(&r, 401, "TICKET_NOT_FOUND", MSG_TICKET);
+    th_resp_free(&r);
+    pay(&r, main_h.port, token, 10, paid);
+    th_assert_error(&r, 401, "TICKET_NOT_FOUND", MSG_TICKET);
+    th_resp_free(&r);
+
+    /* 401 TOKEN_EXPIRED: user 12's old token, for a new hold of its own */
+    assert_int_equal(th_enter(main_h.port, 12, again), 200);
+    wait_status(main_h.port, again, "service");
+    dead_ticket = hold_ok(main_h.port, again, 12, 13, NULL);
+    charge_ok(main_h.port, again, 12, 50000);
+    pay(&r, main_h.port, dead, 12, dead_ticket);
+    th_assert_error(&r, 401, "TOKEN_EXPIRED", MSG_TICKET);
+    th_resp_free(&r);
+    pay(&r, main_h.port, dead, 12, NO_TICKET);
+    th_assert_error(&r, 401, "TOKEN_EXPIRED", MSG_TICKET);
+    th_resp_free(&r);
+    snprintf(body, sizeof(body), "{\"ticketId\": %lld, \"userId\": 10}", mine);
+    th_http(&r, main_h.port, "POST", "/payments/pays", dead, body);
+    th_assert_error(&r, 401, "TOKEN_EXPIRED", MSG_TICKET);
+    th_resp_free(&r);
+    th_http(&r, main_h.port, "POST", "/payments/pays", dead, "{");
+    th_assert_error(&r, 401, "TOKEN_EXPIRED", MSG_TICKET);
+    th_resp_free(&r);
+
+    /* 402: nothing changes */
+    pay(&r, main_h.port, token, 10, mine);
+    th_assert_error(&r, 402, "INSUFFICIENT_BALANCE", MSG_INSUFFICIENT);
+    th_resp_free(&r);
+    charge_ok(main_h.port, token, 10, price - 1);
+    pay(&r, main_h.port, token, 10, mine);
+    th_assert_error(&r, 402, "INSUFFICIENT_BALANCE", MSG_INSUFFICIENT);
+    th_resp_free(&r);
+    assert_int_equal(balance(mdb, 10), price - 1);
+    assert_int_equal(ledger_rows(mdb, 10, "pay"), 0);
+    assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM tickets WHERE ticket_id = %lld"
+                                       " AND status = 'temp'", mine), 1);
+    assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM seats WHERE seat_id = 10"
+                                       " AND hold_ticket_id = %lld AND hold_until > now()"
+                                       " AND booked_ticket_id IS NULL", mine), 1);
+    assert_poll(main_h.port, token, "service");
+    /* the hold stayed: one won more and it is paid */
+    charge_ok(main_h.port, token, 10, 1);
+    pay(&r, main_h.port, token, 10, mine);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(th_int(&r, "point"), 0);
+    th_resp_free(&r);
+    /* user 12's held ticket is untouched by the refused attempts */
+    assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM tickets WHERE ticket_id = %lld"
+                                       " AND status = 'temp'", dead_ticket), 1);
+    assert_int_equal(balance(mdb, 12), 50000);
+    assert_invariants(mdb);
+}
+
+/* ---- concurrent duplicate Idempotency-Key charges ---- */
+
+#define KEY_THREADS 20
+
+static pthread_barrier_t key_barrier;
+static struct {
+    int port;
+    const char *token;
+    long long user;
+    const char *amount, *key;
+} key_job;
+static struct {
+    long status;
+    char body[512];
+} key_res[KEY_THREADS];
+
+static void *key_worker(void *arg)
+{
+    int i = (int)(intptr_t)arg;
+    th_resp r;
+
+    pthread_barrier_wait(&key_barrier);
+    charge(&r, key_job.port, key_job.token, key_job.user, key_job.amount, key_job.key);
+    key_res[i].status = r.status;
+    keep(key_res[i].body, sizeof(key_res[i].body), r.body);
+    th_resp_free(&r);
+    return NULL;
+}
+
+static void run_key_race(int port, const char *token, long long user, const char *amount,
+                         const char *key)
+{
+    pthread_t t[KEY_THREADS];
+    int i;
+
+    key_job.port = port;
+    key_job.token = token;
+    key_job.user = user;
+    key_job.amount = amount;
+    key_job.key = key;
+    pthread_barrier_init(&key_barrier, NULL, KEY_THREADS);
+    for (i = 0; i < KEY_THREADS; ++i) {
+        pthread_create(&t[i], NULL, key_worker, (void *)(intptr_t)i);
+    }
+    for (i = 0; i < KEY_THREADS; ++i) {
+        pthread_join(t[i], NULL);
+    }
+    pthread_barrier_destroy(&key_barrier);
+    for (i = 0; i < KEY_THREADS; ++i) {
+        if (key_res[i].status != key_res[0].status
+            || strcmp(key_res[i].body, key_res[0].body) != 0) {
+            fail_msg("duplicate %d: %ld %s (first: %ld %s)", i, key_res[i].status,
+                     key_res[i].body, key_res[0].status, key_res[0].body);
+        }
+    }
+}
+
+static void test_idempotency_key_concurrent(void **state)
+{
+    token_t token, other;
+    char first[512];
+    th_resp r;
+    (void)state;
+
+    admit(main_h.port, 13, token);
+    admit(main_h.port, 14, other);
+    charge_ok(main_h.port, token, 13, 500);
+
+    run_key_race(main_h.port, token, 13, "7000", "order-13-a");
+    assert_int_equal(key_res[0].status, 200);
+    keep(first, sizeof(first), key_res[0].body);
+    r.json = json_tokener_parse(first);
+    assert_int_equal(th_int(&r, "amount"), 7000);
+    assert_int_equal(th_int(&r, "point"), 7500);
+    th_resp_free(&r);
+    assert_int_equal(ledger_rows(mdb, 13, "charge"), 2);
+    assert_int_equal(balance(mdb, 13), 7500);
+    assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM charge_requests WHERE user_id = 13"
+                                       " AND idempotency_key = 'order-13-a' AND amount = 7000"
+                                       " AND entry_id IS NOT NULL"), 1);
+
+    /* later, the same key and amount: the first result; as a string too */
+    charge(&r, main_h.port, token, 13, "7000", "order-13-a");
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, first);
+    th_resp_free(&r);
+    charge(&r, main_h.port, token, 13, "\"7000\"", "order-13-a");
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, first);
+    th_resp_free(&r);
+    /* the same key with another amount */
+    charge(&r, main_h.port, token, 13, "8000", "order-13-a");
+    th_assert_error(&r, 422, "IDEMPOTENCY_KEY_REUSED", MSG_KEY_REUSED);
+    th_resp_free(&r);
+    charge(&r, main_h.port, token, 13, "6999", "order-13-a");
+    th_assert_error(&r, 422, "IDEMPOTENCY_KEY_REUSED", MSG_KEY_REUSED);
+    th_resp_free(&r);
+    assert_int_equal(ledger_rows(mdb, 13, "charge"), 2);
+    assert_int_equal(balance(mdb, 13), 7500);
+
+    /* another key charges anew; the same key of another user is its own */
+    charge(&r, main_h.port, token, 13, "7000", "order-13-b");
+    assert_int_equal(r.status, 200);
+    assert_int_equal(th_int(&r, "point"), 14500);
+    th_resp_free(&r);
+    charge(&r, main_h.port, other, 14, "8000", "order-13-a");
+    assert_int_equal(r.status, 200);
+    assert_int_equal(th_int(&r, "point"), 8000);
+    th_resp_free(&r);
+    /* without a key, the same amount charges again */
+    assert_int_equal(charge_ok(main_h.port, token, 13, 7000), 21500);
+    /* a replay still answers the balance of its first result */
+    charge(&r, main_h.port, token, 13, "7000", "order-13-a");
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, first);
+    th_resp_free(&r);
+    assert_int_equal(ledger_rows(mdb, 13, "charge"), 4);
+    assert_int_equal(balance(mdb, 13), 21500);
+    assert_invariants(mdb);
+}
+
+/* ---- TicketMaxCharge 100000, TicketMaxBalance 150000 ---- */
+
+static void test_limits_and_failed_key(void **state)
+{
+    token_t tokens[4];
+    char first[512];
+    th_resp r;
+    (void)state;
+
+    admit_many(lim_h.port, 1, 4, tokens);
+
+    /* user 1: the charge and balance limits, exactly and one past */
+    charge(&r, lim_h.port, tokens[0], 1, "100001", NULL);
+    th_assert_error(&r, 404, "INVALID_AMOUNT", MSG_AMOUNT);
+    th_resp_free(&r);
+    assert_int_equal(charge_ok(lim_h.port, tokens[0], 1, 100000), 100000);
+    charge(&r, lim_h.port, tokens[0], 1, "50001", NULL);
+    th_assert_error(&r, 404, "INVALID_AMOUNT", MSG_AMOUNT);
+    th_resp_free(&r);
+    assert_int_equal(charge_ok(lim_h.port, tokens[0], 1, 50000), 150000);
+    charge(&r, lim_h.port, tokens[0], 1, "1", NULL);
+    th_assert_error(&r, 404, "INVALID_AMOUNT", MSG_AMOUNT);
+    th_resp_free(&r);
+    assert_int_equal(balance(ldb, 1), 150000);
+    assert_int_equal(ledger_rows(ldb, 1, "charge"), 2);
+
+    /* user 2: a key whose first attempt passed the balance limit left
+     * nothing: the same key then runs anew with another amount */
+    charge_ok(lim_h.port, tokens[1], 2, 100000);
+    charge_ok(lim_h.port, tokens[1], 2, 40000);
+    charge(&r, lim_h.port, tokens[1], 2, "20000", "retry-2");
+    th_assert_error(&r, 404, "INVALID_AMOUNT", MSG_AMOUNT);
+    th_resp_free(&r);
+    assert_int_equal(th_db_scalar(ldb, "SELECT count(*) FROM charge_requests WHERE user_id = 2"), 0);
+    assert_int_equal(balance(ldb, 2), 140000);
+    charge(&r, lim_h.port, tokens[1], 2, "10000", "retry-2");
+    assert_int_equal(r.status, 200);
+    assert_int_equal(th_int(&r, "point"), 150000);
+    keep(first, sizeof(first), r.body);
+    th_resp_free(&r);
+    charge(&r, lim_h.port, tokens[1], 2, "10000", "retry-2");
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, first);
+    th_resp_free(&r);
+    charge(&r, lim_h.port, tokens[1], 2, "20000", "retry-2");
+    th_assert_error(&r, 422, "IDEMPOTENCY_KEY_REUSED", MSG_KEY_REUSED);
+    th_resp_free(&r);
+    assert_int_equal(balance(ldb, 2), 150000);
+    assert_int_equal(ledger_rows(ldb, 2, "charge"), 3);
+
+    /* user 3: a first attempt above TicketMaxCharge left nothing either */
+    charge(&r, lim_h.port, tokens[2], 3, "100001", "big-3");
+    th_assert_error(&r, 404, "INVALID_AMOUNT", MSG_AMOUNT);
+    th_resp_free(&r);
+    charge(&r, lim_h.port, tokens[2], 3, "5000", "big-3");
+    assert_int_equal(r.status, 200);
+    assert_int_equal(th_int(&r, "point"), 5000);
+    th_resp_free(&r);
+    assert_int_equal(th_db_scalar(ldb, "SELECT amount FROM charge_requests WHERE user_id = 3"
+                                       " AND idempotency_key = 'big-3'"), 5000);
+
+    /* user 4: concurrent duplicates of a failing charge each run anew and
+     * fail alike; no trace of the key */
+    charge_ok(lim_h.port, tokens[3], 4, 100000);
+    charge_ok(lim_h.port, tokens[3], 4, 50000);
+    run_key_race(lim_h.port, tokens[3], 4, "1000", "full-4");
+    assert_error_text(key_res[0].status, key_res[0].body, 404, "INVALID_AMOUNT", MSG_AMOUNT);
+    assert_int_equal(th_db_scalar(ldb, "SELECT count(*) FROM charge_requests WHERE user_id = 4"), 0);
+    assert_int_equal(ledger_rows(ldb, 4, "charge"), 2);
+    assert_int_equal(balance(ldb, 4), 150000);
+    assert_invariants(ldb);
+}
+
+/* ---- payments racing hold expiry (TicketHoldTTL 1) ---- */
+
+#define RACE_USERS 40
+
+typedef struct {
+    const char *token;
+    long long user, seat, ticket, price;
+    unsigned seed;
+    long hold_status, pay_status;
+    char pay_code[40];
+    long long point;
+} race_job;
+
+static const char *code_of(const th_resp *r)
+{
+    return th_str(r, "code") ? th_str(r, "code") : "";
+}
+
+static void *expiry_worker(void *arg)
+{
+    race_job *j = arg;
+    th_resp r;
+
+    hold(&r, ttl_h.port, j->token, j->user, j->seat);
+    j->hold_status = r.status;
+    j->ticket = th_int(&r, "ticketId");
+    j->price = th_int(&r, "price");
+    th_resp_free(&r);
+    if (j->hold_status != 200) {
+        return NULL;
+    }
+    usleep(900000 + (useconds_t)(rand_r(&j->seed) % 200001));   /* 0.9-1.1 s */
+    pay(&r, ttl_h.port, j->token, j->user, j->ticket);
+    j->pay_status = r.status;
+    keep(j->pay_code, sizeof(j->pay_code), code_of(&r));
+    j->point = th_int(&r, "point");
+    th_resp_free(&r);
+    return NULL;
+}
+
+/* Many users each hold a seat and pay around the moment it expires: each
+ * payment is either whole (debit, booking, token) or nothing. */
+static void test_payment_races_hold_expiry(void **state)
+{
+    static race_job jobs[RACE_USERS];
+    static token_t tokens[RACE_USERS];
+    pthread_t t[RACE_USERS];
+    int i, paid = 0;
+    (void)state;
+
+    admit_many(ttl_h.port, 1, RACE_USERS, tokens);
+    for (i = 0; i < RACE_USERS; ++i) {
+        charge_ok(ttl_h.port, tokens[i], i + 1, 20000);
+        jobs[i].token = tokens[i];
+        jobs[i].user = i + 1;
+        jobs[i].seat = i + 1;
+        jobs[i].seed = (unsigned)(i * 7919 + 17);
+    }
+    for (i = 0; i < RACE_USERS; ++i) {
+        pthread_create(&t[i], NULL, expiry_worker, &jobs[i]);
+    }
+    for (i = 0; i < RACE_USERS; ++i) {
+        pthread_join(t[i], NULL);
+    }
+    for (i = 0; i < RACE_USERS; ++i) {
+        race_job *j = &jobs[i];
+        assert_int_equal(j->hold_status, 200);
+        if (j->pay_status == 200) {
+            ++paid;
+            assert_int_equal(j->point, 20000 - j->price);
+            assert_int_equal(balance(tdb, j->user), 20000 - j->price);
+            assert_int_equal(th_db_scalar(tdb, "SELECT booked_ticket_id FROM seats"
+                                               " WHERE seat_id = %lld", j->seat), j->ticket);
+            assert_int_equal(th_db_scalar(tdb, "SELECT count(*) FROM queue_tokens WHERE user_id = %lld"
+                                               " AND state IN ('wait', 'service')", j->user), 0);
+        }
+        else {
+            if (j->pay_status != 404 || strcmp(j->pay_code, "HOLD_EXPIRED") != 0) {
+                fail_msg("user %lld paid: %ld %s", j->user, j->pay_status, j->pay_code);
+            }
+            assert_int_equal(balance(tdb, j->user), 20000);
+            assert_int_equal(ledger_rows(tdb, j->user, "pay"), 0);
+            assert_int_equal(th_db_scalar(tdb, "SELECT count(*) FROM seats WHERE seat_id = %lld"
+                                               " AND booked_ticket_id IS NULL", j->seat), 1);
+            assert_int_equal(th_db_scalar(tdb, "SELECT count(*) FROM tickets WHERE ticket_id = %lld"
+                                               " AND status = 'temp'", j->ticket), 1);
+        }
+    }
+    print_message("hold expiry race: %d of %d paid in time\n", paid, RACE_USERS);
+    assert_invariants(tdb);
+}
+
+/* User A holds, waits until about the expiry, then pays while user B
+ * holds the same seat: at most one of them gets the seat. */
+#define PAIRS 20
+
+typedef struct {
+    race_job a, b;
+    pthread_barrier_t go;
+    double held_for;           /* s between A's hold answer and the race */
+    char b_code[40];
+    long long b_ticket;
+} pair_job;
+
+static void *pair_a(void *arg)
+{
+    pair_job *p = arg;
+    race_job *j = &p->a;
+    double held;
+    th_resp r;
+
+    hold(&r, ttl_h.port, j->token, j->user, j->seat);
+    j->hold_status = r.status;
+    j->ticket = th_int(&r, "ticketId");
+    th_resp_free(&r);
+    held = now_s();
+    usleep(950000 + (useconds_t)(rand_r(&j->seed) % 200001));   /* 0.95-1.15 s */
+    pthread_barrier_wait(&p->go);
+    p->held_for = now_s() - held;
+    if (j->hold_status != 200) {
+        return NULL;
+    }
+    pay(&r, ttl_h.port, j->token, j->user, j->ticket);
+    j->pay_status = r.status;
+    keep(j->pay_code, sizeof(j->pay_code), code_of(&r));
+    th_resp_free(&r);
+    return NULL;
+}
+
+static void *pair_b(void *arg)
+{
+    pair_job *p = arg;
+    th_resp r;
+
+    pthread_barrier_wait(&p->go);
+    hold(&r, ttl_h.port, p->b.token, p->b.user, p->b.seat);
+    p->b.hold_status = r.status;
+    keep(p->b_code, sizeof(p->b_code), code_of(&r));
+    p->b_ticket = th_int(&r, "ticketId");
+    th_resp_free(&r);
+    return NULL;
+}
+
+static void test_payment_races_other_hold(void **state)
+{
+    static pair_job pairs[PAIRS];
+    static token_t tokens[2 * PAIRS];
+    pthread_t t[2 * PAIRS];
+    int i, a_won = 0, b_won = 0;
+    (void)state;
+
+    admit_many(ttl_h.port, 41, 2 * PAIRS, tokens);
+    for (i = 0; i < PAIRS; ++i) {
+        pair_job *p = &pairs[i];
+        charge_ok(ttl_h.port, tokens[i], 41 + i, 20000);
+        p->a.token = tokens[i];
+        p->a.user = 41 + i;
+        p->a.seat = 41 + i;
+        p->a.seed = (unsigned)(i * 104729 + 3);
+        p->b.token = tokens[PAIRS + i];
+        p->b.user = 41 + PAIRS + i;
+        p->b.seat = 41 + i;
+        pthread_barrier_init(&p->go, NULL, 2);
+    }
+    for (i = 0; i < PAIRS; ++i) {
+        pthread_create(&t[2 * i], NULL, pair_a, &pairs[i]);
+        pthread_create(&t[2 * i + 1], NULL, pair_b, &pairs[i]);
+    }
+    for (i = 0; i < 2 * PAIRS; ++i) {
+        pthread_join(t[i], NULL);
+    }
+    for (i = 0; i < PAIRS; ++i) {
+        pair_job *p = &pairs[i];
+        int a_paid = p->a.pay_status == 200, b_held = p->b.hold_status == 200;
+        th_resp r;
+
+        pthread_barrier_destroy(&p->go);
+        assert_int_equal(p->a.hold_status, 200);
+        if (!a_paid && (p->a.pay_status != 404 || strcmp(p->a.pay_code, "HOLD_EXPIRED"))) {
+            fail_msg("pair %d: A paid %ld %s", i, p->a.pay_status, p->a.pay_code);
+        }
+        if (!b_held && (p->b.hold_status != 409 || strcmp(p->b_code, "SEAT_TAKEN"))) {
+            fail_msg("pair %d: B held %ld %s", i, p->b.hold_status, p->b_code);
+        }
+        if (a_paid && b_held) {
+            fail_msg("pair %d: seat %lld paid by A and held by B", i, p->a.seat);
+        }
+        /* A's hold certainly over before the race: B must get the seat */
+        if (p->held_for >= 1.05 && (a_paid || !b_held)) {
+            fail_msg("pair %d: A's hold was over (%.3f s) yet A %ld, B %ld", i,
+                     p->held_for, p->a.pay_status, p->b.hold_status);
+        }
+        a_won += a_paid;
+        b_won += b_held;
+        if (a_paid) {
+            assert_int_equal(th_db_scalar(tdb, "SELECT booked_ticket_id FROM seats"
+                                               " WHERE seat_id = %lld", p->a.seat), p->a.ticket);
+            assert_int_equal(ledger_rows(tdb, p->b.user, "pay"), 0);
+            hold(&r, ttl_h.port, p->b.token, p->b.user, p->b.seat);
+            th_assert_error(&r, 409, "SEAT_TAKEN", MSG_SEAT_TAKEN);
+            th_resp_free(&r);
+        }
+        else {
+            assert_int_equal(ledger_rows(tdb, p->a.user, "pay"), 0);
+            assert_int_equal(balance(tdb, p->a.user), 20000);
+            /* an expired hold keeps answering so, whoever holds the seat now */
+            pay(&r, ttl_h.port, p->a.token, p->a.user, p->a.ticket);
+            th_assert_error(&r, 404, "HOLD_EXPIRED", MSG_HOLD_EXPIRED);
+            th_resp_free(&r);
+            assert_int_equal(th_db_scalar(tdb, "SELECT count(*) FROM seats WHERE seat_id = %lld"
+                                               " AND booked_ticket_id IS NULL", p->a.seat), 1);
+        }
+        if (b_held) {
+            assert_true(p->b_ticket != p->a.ticket);
+            assert_int_equal(th_db_scalar(tdb, "SELECT hold_ticket_id FROM seats"
+                                               " WHERE seat_id = %lld", p->b.seat), p->b_ticket);
+        }
+    }
+    print_message("pay vs hold race: A paid %d, B held %d of %d seats\n", a_won, b_won, PAIRS);
+    assert_invariants(tdb);
+}
+
+/* HOLD_EXPIRED whatever the balance, and when another user holds the seat
+ * meanwhile; never TICKET_NOT_FOUND for an expired hold. */
+static void test_hold_expired_errors(void **state)
+{
+    token_t tokens[3];
+    long long t81, t82, t83;
+    th_resp r;
+    (void)state;
+
+    admit_many(ttl_h.port, 81, 3, tokens);
+    t81 = hold_ok(ttl_h.port, tokens[0], 81, 61, NULL);
+    t82 = hold_ok(ttl_h.port, tokens[1], 82, 62, NULL);
+    charge_ok(ttl_h.port, tokens[1], 82, 50000);
+    usleep(1300000);
+    /* no money at all */
+    pay(&r, ttl_h.port, tokens[0], 81, t81);
+    th_assert_error(&r, 404, "HOLD_EXPIRED", MSG_HOLD_EXPIRED);
+    th_resp_free(&r);
+    charge_ok(ttl_h.port, tokens[0], 81, 50000);
+    pay(&r, ttl_h.port, tokens[0], 81, t81);
+    th_assert_error(&r, 404, "HOLD_EXPIRED", MSG_HOLD_EXPIRED);
+    th_resp_free(&r);
+    /* another user holds the seat meanwhile */
+    t83 = hold_ok(ttl_h.port, tokens[2], 83, 62, NULL);
+    assert_true(t83 != t82);
+    pay(&r, ttl_h.port, tokens[1], 82, t82);
+    th_assert_error(&r, 404, "HOLD_EXPIRED", MSG_HOLD_EXPIRED);
+    th_resp_free(&r);
+    /* the new holder of the seat cannot pay the old ticket */
+    pay(&r, ttl_h.port, tokens[2], 83, t82);
+    th_assert_error(&r, 401, "TICKET_NOT_FOUND", MSG_TICKET);
+    th_resp_free(&r);
+    assert_int_equal(balance(tdb, 81), 50000);
+    assert_int_equal(balance(tdb, 82), 50000);
+    assert_int_equal(th_db_scalar(tdb, "SELECT count(*) FROM ledger WHERE kind = 'pay'"
+                                       " AND user_id IN (81, 82, 83)"), 0);
+    assert_int_equal(th_db_scalar(tdb, "SELECT count(*) FROM tickets WHERE status = 'booked'"
+                                       " AND seat_id IN (61, 62)"), 0);
+    /* the tokens are untouched */
+    assert_poll(ttl_h.port, tokens[0], "service");
+    assert_poll(ttl_h.port, tokens[1], "service");
+    assert_invariants(tdb);
+}
+
+/* ---- the ledger invariant after a mixed concurrent run ---- */
+
+#define MIX_USERS 50
+#define MIX_FIRST 201
+#define MIX_SEATS 60
+
+typedef struct {
+    const char *token;
+    long long user;
+    unsigned seed;
+    long long expect;          /* the balance by the client's books */
+    char error[512];
+} mix_job;
+
+static void __attribute__((format(printf, 2, 3)))
+mix_fail(mix_job *j, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(j->error, sizeof(j->error), fmt, ap);
+    va_end(ap);
+}
+
+/* Notes the first failure of a worker (cmocka asserts only in the main
+ * thread) and ends it. */
+#define MIX_FAIL(...) do { mix_fail(j, __VA_ARGS__); return NULL; } while (0)
+
+static void *mix_worker(void *arg)
+{
+    mix_job *j = arg;
+    long long tickets[2], prices[2], amount;
+    char key[64], text[32], body1[512], paid_body[2][1024];
+    int held = 0, i, k;
+    th_resp r;
+
+    /* a charge with a key, its replay and a reuse with another amount */
+    amount = 1000 * (5 + rand_r(&j->seed) % 20);
+    snprintf(key, sizeof(key), "mix-%lld", j->user);
+    snprintf(text, sizeof(text), "%lld", amount);
+    charge(&r, main_h.port, j->token, j->user, text, key);
+    if (r.status != 200) MIX_FAIL("keyed charge: %ld %s", r.status, r.body);
+    keep(body1, sizeof(body1), r.body);
+    th_resp_free(&r);
+    j->expect += amount;
+    charge(&r, main_h.port, j->token, j->user, text, key);
+    if (r.status != 200 || strcmp(r.body, body1))
+        MIX_FAIL("replayed charge: %ld %s vs %s", r.status, r.body, body1);
+    th_resp_free(&r);
+    snprintf(text, sizeof(text), "%lld", amount + 1);
+    charge(&r, main_h.port, j->token, j->user, text, key);
+    if (r.status != 422) MIX_FAIL("reused key: %ld %s", r.status, r.body);
+    th_resp_free(&r);
+    /* a plain charge */
+    amount = 1000 * (1 + rand_r(&j->seed) % 10);
+    snprintf(text, sizeof(text), "%lld", amount);
+    charge(&r, main_h.port, j->token, j->user, text, NULL);
+    if (r.status != 200) MIX_FAIL("charge: %ld %s", r.status, r.body);
+    th_resp_free(&r);
+    j->expect += amount;
+
+    /* two holds from a shared pool of seats */
+    for (k = 0; k < 4 && held < 2; ++k) {
+        long long seat = MIX_FIRST + rand_r(&j->seed) % MIX_SEATS;
+        hold(&r, main_h.port, j->token, j->user, seat);
+        if (r.status == 200) {
+            for (i = 0; i < held; ++i) {
+                if (tickets[i] == th_int(&r, "ticketId")) break;
+            }
+            if (i == held) {
+                tickets[held] = th_int(&r, "ticketId");
+                prices[held++] = th_int(&r, "price");
+            }
+        }
+        else if (r.status != 409 || strcmp(code_of(&r), "SEAT_TAKEN"))
+            MIX_FAIL("hold of %lld: %ld %s", seat, r.status, r.body);
+        th_resp_free(&r);
+    }
+    history(&r, main_h.port, j->token, j->user, "?limit=3");
+    if (r.status != 200 || th_int(&r, "point") != j->expect)
+        MIX_FAIL("history: %ld %s (expected point %lld)", r.status, r.body, j->expect);
+    th_resp_free(&r);
+
+    /* pay each hold: short of money, charge the difference and pay again */
+    for (i = 0; i < held; ++i) {
+        pay(&r, main_h.port, j->token, j->user, tickets[i]);
+        if (r.status == 402) {
+            if (j->expect >= prices[i])
+                MIX_FAIL("402 with balance %lld >= %lld", j->expect, prices[i]);
+            th_resp_free(&r);
+            snprintf(text, sizeof(text), "%lld", prices[i] - j->expect);
+            charge(&r, main_h.port, j->token, j->user, text, NULL);
+            if (r.status != 200) MIX_FAIL("top-up: %ld %s", r.status, r.body);
+            th_resp_free(&r);
+            j->expect = prices[i];
+            pay(&r, main_h.port, j->token, j->user, tickets[i]);
+        }
+        if (r.status != 200) MIX_FAIL("pay %lld: %ld %s", tickets[i], r.status, r.body);
+        j->expect -= prices[i];
+        if (th_int(&r, "point") != j->expect)
+            MIX_FAIL("pay point %lld, expected %lld", th_int(&r, "point"), j->expect);
+        if (strcmp(th_str(&r, "tokenStat"), i + 1 < held ? "service" : "expire"))
+            MIX_FAIL("pay %d of %d: tokenStat %s", i + 1, held, th_str(&r, "tokenStat"));
+        keep(paid_body[i], sizeof(paid_body[i]), r.body);
+        th_resp_free(&r);
+    }
+    /* replays: same bodies, nothing charged */
+    for (i = 0; i < held; ++i) {
+        pay(&r, main_h.port, j->token, j->user, tickets[i]);
+        if (r.status != 200 || strcmp(r.body, paid_body[i]))
+            MIX_FAIL("replay: %ld %s vs %s", r.status, r.body, paid_body[i]);
+        th_resp_free(&r);
+    }
+    return NULL;
+}
+
+static void test_ledger_invariant_mixed_run(void **state)
+{
+    static mix_job jobs[MIX_USERS];
+    static token_t tokens[MIX_USERS];
+    pthread_t t[MIX_USERS];
+    int i;
+    (void)state;
+
+    admit_many(main_h.port, MIX_FIRST, MIX_USERS, tokens);
+    for (i = 0; i < MIX_USERS; ++i) {
+        jobs[i].token = tokens[i];
+        jobs[i].user = MIX_FIRST + i;
+        jobs[i].seed = (unsigned)(i * 31337 + 5);
+        pthread_create(&t[i], NULL, mix_worker, &jobs[i]);
+    }
+    for (i = 0; i < MIX_USERS; ++i) {
+        pthread_join(t[i], NULL);
+    }
+    for (i = 0; i < MIX_USERS; ++i) {
+        if (jobs[i].error[0]) {
+            fail_msg("user %lld: %s", jobs[i].user, jobs[i].error);
+        }
+        assert_int_equal(balance(mdb, jobs[i].user), jobs[i].expect);
+        assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM charge_requests"
+                                           " WHERE user_id = %lld", jobs[i].user), 1);
+    }
+    print_message("mixed run: %lld seats booked\n",
+                  th_db_scalar(mdb, "SELECT count(*) FROM seats WHERE seat_id BETWEEN %d AND %d"
+                                    " AND booked_ticket_id IS NOT NULL",
+                               MIX_FIRST, MIX_FIRST + MIX_SEATS - 1));
+    assert_invariants(mdb);
+}
+
+/* ---- the acceptance flow ---- */
+
+/* TicketCapacity 1 and an admission job that first runs a minute after
+ * start: whatever is admitted on host P during this test was admitted by
+ * the payment that freed the slot. User 1 is admitted by the job of
+ * another host J on the same database, which is stopped before P starts. */
+static void test_acceptance_flow(void **state)
+{
+    PGconn *db;
+    token_t a, b, c, a2;
+    char paid[1024], date[16];
+    long long ticket, price, expires;
+    th_resp r;
+    (void)state;
+
+    th_db_create(DB_FLOW, 5);
+    db = th_db_connect(DB_FLOW);
+    seed(db, 5);
+    th_httpd_start(&flow_j, DB_FLOW, "CAPACITY=1 ADVANCE_INTERVAL=1", NULL);
+    assert_int_equal(th_enter(flow_j.port, 1, a), 200);
+    wait_status(flow_j.port, a, "service");
+    th_httpd_stop(&flow_j);
+    assert_int_equal(th_errlog_unexpected(&flow_j, NULL), 0);
+    th_httpd_start(&flow_p, DB_FLOW, "CAPACITY=1 ADVANCE_INTERVAL=60", NULL);
+
+    /* B and C wait behind A */
+    th_http(&r, flow_p.port, "POST", "/queues", NULL, "{\"userId\": 2}");
+    assert_int_equal(r.status, 200);
+    assert_string_equal(th_str(&r, "tokenStatus"), "wait");
+    assert_int_equal(th_int(&r, "position"), 1);
+    keep(b, sizeof(b), th_str(&r, "userToken"));
+    th_resp_free(&r);
+    assert_int_equal(th_enter(flow_p.port, 3, c), 200);
+    assert_poll(flow_p.port, a, "service");
+    assert_poll(flow_p.port, b, "wait");
+
+    /* A holds a seat, cannot pay without money: nothing changes */
+    th_http(&r, flow_p.port, "POST", "/concerts/1/schedules/1/seats/1/ticket", a, "{\"userId\": 1}");
+    assert_int_equal(r.status, 200);
+    ticket = th_int(&r, "ticketId");
+    price = th_int(&r, "price");
+    keep(date, sizeof(date), th_str(&r, "concertDate"));
+    th_resp_free(&r);
+    expires = th_db_scalar(db, "SELECT (extract(epoch FROM expires_at) * 1000000)::bigint"
+                               " FROM queue_tokens WHERE user_id = 1 AND state = 'service'");
+    pay(&r, flow_p.port, a, 1, ticket);
+    th_assert_error(&r, 402, "INSUFFICIENT_BALANCE", MSG_INSUFFICIENT);
+    th_resp_free(&r);
+    assert_int_equal(balance(db, 1), 0);
+    assert_int_equal(th_db_scalar(db, "SELECT count(*) FROM ledger"), 0);
+    assert_int_equal(th_db_scalar(db, "SELECT count(*) FROM tickets WHERE ticket_id = %lld"
+                                      " AND status = 'temp'", ticket), 1);
+    assert_int_equal(th_db_scalar(db, "SELECT hold_ticket_id FROM seats WHERE seat_id = 1"
+                                      " AND hold_until > now() AND booked_ticket_id IS NULL"),
+                     ticket);
+    assert_int_equal(th_db_scalar(db, "SELECT (extract(epoch FROM expires_at) * 1000000)::bigint"
+                                      " FROM queue_tokens WHERE user_id = 1 AND state = 'service'"),
+                     expires);
+    assert_poll(flow_p.port, a, "service");
+    assert_poll(flow_p.port, b, "wait");
+
+    /* A charges, pays: booked, token over, B admitted at once */
+    charge(&r, flow_p.port, a, 1, "20000", NULL);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(th_str(&r, "userName"), "user1");
+    assert_int_equal(th_int(&r, "amount"), 20000);
+    assert_int_equal(th_int(&r, "point"), 20000);
+    assert_string_equal(th_str(&r, "accountStat"), "충전완료");
+    th_resp_free(&r);
+    pay(&r, flow_p.port, a, 1, ticket);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(th_int(&r, "ticketId"), ticket);
+    assert_string_equal(th_str(&r, "userName"), "user1");
+    assert_string_equal(th_str(&r, "concertTitle"), TITLE);
+    assert_string_equal(th_str(&r, "concertDate"), date);
+    assert_int_equal(th_int(&r, "concertSeat"), 1);
+    assert_int_equal(th_int(&r, "price"), price);
+    assert_int_equal(th_int(&r, "point"), 20000 - price);
+    assert_string_equal(th_str(&r, "stat"), "booked");
+    assert_string_equal(th_str(&r, "tokenStat"), "expire");
+    keep(paid, sizeof(paid), r.body);
+    th_resp_free(&r);
+    assert_poll(flow_p.port, b, "service");
+    assert_poll(flow_p.port, a, "expire");
+    th_http(&r, flow_p.port, "GET", "/queues", c, NULL);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(th_str(&r, "tokenStatus"), "wait");
+    assert_int_equal(th_int(&r, "position"), 1);
+    th_resp_free(&r);
+    assert_int_equal(balance(db, 1), 20000 - price);
+    assert_int_equal(th_db_scalar(db, "SELECT booked_ticket_id FROM seats WHERE seat_id = 1"),
+                     ticket);
+    assert_int_equal(th_db_scalar(db, "SELECT count(*) FROM queue_tokens WHERE state = 'service'"
+                                      " AND user_id = 2"), 1);
+
+    /* the replay, with the expired token; the expired token is refused
+     * everywhere else */
+    pay(&r, flow_p.port, a, 1, ticket);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, paid);
+    th_resp_free(&r);
+    charge(&r, flow_p.port, a, 1, "1000", NULL);
+    th_assert_error(&r, 401, "TOKEN_EXPIRED", MSG_USER);
+    th_resp_free(&r);
+    history(&r, flow_p.port, a, 1, NULL);
+    th_assert_error(&r, 401, "TOKEN_EXPIRED", MSG_USER);
+    th_resp_free(&r);
+    pay(&r, flow_p.port, a, 1, NO_TICKET);
+    th_assert_error(&r, 401, "TOKEN_EXPIRED", MSG_TICKET);
+    th_resp_free(&r);
+
+    /* A enters again: a new token, waiting behind C; its history */
+    th_http(&r, flow_p.port, "POST", "/queues", NULL, "{\"userId\": 1}");
+    assert_int_equal(r.status, 200);
+    assert_string_equal(th_str(&r, "tokenStatus"), "wait");
+    assert_int_equal(th_int(&r, "position"), 2);
+    keep(a2, sizeof(a2), th_str(&r, "userToken"));
+    th_resp_free(&r);
+    assert_string_not_equal(a2, a);
+    history(&r, flow_p.port, a2, 1, NULL);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(th_str(&r, "userName"), "user1");
+    assert_int_equal(th_int(&r, "point"), 20000 - price);
+    assert_int_equal(history_length(&r), 2);
+    assert_entry(&r, 0, "pay", price, 20000 - price);
+    assert_entry(&r, 1, "charge", 20000, 20000);
+    th_resp_free(&r);
+    pay(&r, flow_p.port, a2, 1, ticket);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, paid);
+    th_resp_free(&r);
+
+    /* C, waiting: may charge and read its account, not pay */
+    charge(&r, flow_p.port, c, 3, "3000", NULL);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(th_int(&r, "point"), 3000);
+    th_resp_free(&r);
+    history(&r, flow_p.port, c, 3, NULL);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(history_length(&r), 1);
+    assert_entry(&r, 0, "charge", 3000, 3000);
+    th_resp_free(&r);
+    pay(&r, flow_p.port, c, 3, NO_TICKET);
+    th_assert_error(&r, 401, "TOKEN_NOT_ADMITTED", MSG_TICKET);
+    th_resp_free(&r);
+    pay(&r, flow_p.port, c, 3, ticket);
+    th_assert_error(&r, 401, "TOKEN_NOT_ADMITTED", MSG_TICKET);
+    th_resp_free(&r);
+    th_http(&r, flow_p.port, "POST", "/payments/pays", c, "{");
+    th_assert_error(&r, 401, "TOKEN_NOT_ADMITTED", MSG_TICKET);
+    th_resp_free(&r);
+    charge(&r, flow_p.port, c, 1, "3000", NULL);
+    th_assert_error(&r, 403, "FORBIDDEN", MSG_FORBIDDEN);
+    th_resp_free(&r);
+    /* B, in service: A's ticket is not B's */
+    pay(&r, flow_p.port, b, 2, ticket);
+    th_assert_error(&r, 401, "TICKET_NOT_FOUND", MSG_TICKET);
+    th_resp_free(&r);
+    pay(&r, flow_p.port, b, 1, ticket);
+    th_assert_error(&r, 403, "FORBIDDEN", MSG_FORBIDDEN);
+    th_resp_free(&r);
+    assert_poll(flow_p.port, c, "wait");
+    assert_poll(flow_p.port, a2, "wait");
+
+    assert_int_equal(ledger_rows(db, 1, "pay"), 1);
+    assert_int_equal(ledger_rows(db, 1, "charge"), 1);
+    assert_invariants(db);
+    th_httpd_stop(&flow_p);
+    PQfinish(db);
+    assert_int_equal(th_errlog_unexpected(&flow_p, NULL), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_acceptance_flow),
+        cmocka_unit_test(test_concurrent_charges),
+        cmocka_unit_test(test_concurrent_payments_one_ticket),
+        cmocka_unit_test(test_two_seats_keep_token_until_last),
+        cmocka_unit_test(test_replay_after_token_expired),
+        cmocka_unit_test(test_charge_errors),
+        cmocka_unit_test(test_history_errors),
+        cmocka_unit_test(test_pay_errors),
+        cmocka_unit_test(test_idempotency_key_concurrent),
+        cmocka_unit_test(test_limits_and_failed_key),
+        cmocka_unit_test(test_payment_races_hold_expiry),
+        cmocka_unit_test(test_payment_races_other_hold),
+        cmocka_unit_test(test_hold_expired_errors),
+        cmocka_unit_test(test_ledger_invariant_mixed_run),
+    };
+    return cmocka_run_group_tests_name("payments", tests, setup, teardown);
+}
