@@ -108,6 +108,9 @@ CREATE INDEX queue_tokens_in_service ON queue_tokens (expires_at)
     WHERE state = 'service';
 CREATE INDEX queue_tokens_admitted_at ON queue_tokens (admitted_at)
     WHERE admitted_at IS NOT NULL;
+-- every end of service, by time or by payment (which only moves it earlier)
+CREATE INDEX queue_tokens_expires_at ON queue_tokens (expires_at)
+    WHERE expires_at IS NOT NULL;
 
 -- The queue as the last admission left it; hosts cache it in shared memory
 -- to answer waiting polls without the database.
@@ -116,7 +119,8 @@ CREATE TABLE queue_state (
     head                  bigint NOT NULL DEFAULT 0,  -- highest seq not waiting
     waiting               bigint NOT NULL DEFAULT 0,
     admitted_last_minute  bigint NOT NULL DEFAULT 0,
-    in_service            bigint NOT NULL DEFAULT 0,
-    advanced_at           timestamptz NOT NULL DEFAULT now()
+    in_service            bigint NOT NULL DEFAULT 0,  -- as of advanced_at
+    advanced_at           timestamptz NOT NULL DEFAULT now(),
+    recounted_at          timestamptz NOT NULL DEFAULT '-infinity'
 );
 INSERT INTO queue_state DEFAULT VALUES;

@@ -53,6 +53,15 @@ $$;
 -- service, expires service tokens past their time, and records the queue's
 -- state. Safe with several hosts: they take turns on the lock, and each
 -- counts what the one before it admitted.
+--
+-- The tokens in service are not counted on every call (that is O(capacity)
+-- and a payment admits at once, so calls are frequent): queue_state keeps
+-- the count as of the last call, and each call subtracts the tokens whose
+-- expires_at fell since then. expires_at only ever moves earlier (a payment
+-- sets it to its own time), so no token is subtracted twice; a payment that
+-- commits after a call with an earlier time is never subtracted, so the
+-- count can only be too high (admitting too few, never too many) and is
+-- made exact again every minute by a full count.
 CREATE FUNCTION ticket_admit(p_capacity integer, p_service_ttl integer,
     OUT admitted integer,
     OUT q_head bigint,
@@ -63,14 +72,26 @@ CREATE FUNCTION ticket_admit(p_capacity integer, p_service_ttl integer,
 LANGUAGE plpgsql AS $$
 DECLARE
     v_now timestamptz;
+    v_last timestamptz;
+    v_recounted timestamptz;
     v_live bigint;
     v_max bigint;
 BEGIN
     PERFORM pg_advisory_xact_lock(120112302568555);
     v_now := clock_timestamp();
+    SELECT s.in_service, s.advanced_at, s.recounted_at
+      INTO v_live, v_last, v_recounted FROM queue_state s;
+    IF v_recounted < v_now - interval '1 minute' OR v_last > v_now THEN
+        SELECT count(*) INTO v_live FROM queue_tokens
+         WHERE state = 'service' AND expires_at > v_now;
+        v_recounted := v_now;
+    ELSE
+        v_live := v_live - (SELECT count(*) FROM queue_tokens
+                             WHERE expires_at > v_last AND expires_at <= v_now);
+    END IF;
     UPDATE queue_tokens SET state = 'expire'
      WHERE state = 'service' AND expires_at <= v_now;
-    SELECT count(*) INTO v_live FROM queue_tokens WHERE state = 'service';
+
     WITH next AS (
         SELECT seq FROM queue_tokens WHERE state = 'wait'
          ORDER BY seq LIMIT greatest(p_capacity - v_live, 0))
@@ -91,7 +112,8 @@ BEGIN
     UPDATE queue_state
        SET head = greatest(head, q_head), waiting = q_waiting,
            admitted_last_minute = q_admitted_last_minute,
-           in_service = q_in_service, advanced_at = v_now
+           in_service = q_in_service, advanced_at = v_now,
+           recounted_at = v_recounted
     RETURNING head, (extract(epoch FROM advanced_at) * 1000000)::bigint
          INTO q_head, q_advanced_us;
 END

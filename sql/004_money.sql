@@ -174,7 +174,9 @@ BEGIN
         token_stat := 'service';
     ELSE
         token_stat := 'expire';
-        UPDATE queue_tokens q SET state = 'expire', expires_at = v_now
+        -- (expires_at only ever moves earlier: ticket_admit counts on it)
+        UPDATE queue_tokens q SET state = 'expire',
+                                  expires_at = least(q.expires_at, v_now)
          WHERE q.user_id = p_user AND q.state = 'service';
     END IF;
     UPDATE tickets t SET status = 'booked', paid_at = v_now,
