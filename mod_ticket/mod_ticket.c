@@ -136,6 +136,14 @@ static int ticket_monitor(apr_pool_t *p, server_rec *s)
     return serving_api ? mt_admission_monitor(p, s) : DECLINED;
 }
 
+static void ticket_child_init(apr_pool_t *p, server_rec *s)
+{
+    (void)s;
+    if (serving_api) {
+        mt_db_child_init(p);
+    }
+}
+
 static void ticket_register_hooks(apr_pool_t *p)
 {
     /* the watchdog callback must be registered before mod_watchdog's
@@ -146,6 +154,7 @@ static void ticket_register_hooks(apr_pool_t *p)
     ap_hook_check_config(ticket_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(ticket_post_config, NULL, before_watchdog,
                         APR_HOOK_LAST);
+    ap_hook_child_init(ticket_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_monitor(ticket_monitor, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(mt_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }

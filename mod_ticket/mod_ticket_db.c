@@ -1,17 +1,63 @@
 /* mod_ticket_db.c: statements through mod_dbd's pooled connections.
  *
  * We take the PGconn under mod_dbd's handle and use libpq directly:
- * unlabelled PQexecParams (nothing to lose when a connection is reset),
- * SQLSTATEs, real NULLs. A connection that died while idle in the pool
+ * SQLSTATEs, real NULLs, and our own prepared statements. Each statement
+ * (a static SQL string) is prepared once per database session, named after
+ * its address; a session is known by its backend PID, so a connection that
+ * was reset (by us or by mod_dbd) simply prepares again, and a statement
+ * the server no longer knows (26000) is prepared anew and run once more. A connection that died while idle in the pool
  * (PostgreSQL restarted) is noticed before the statement is sent, reset,
  * and the statement runs on the fresh session, so users never see it.
  * A connection lost during a statement is retried only for statements that
  * are safe to repeat (MT_DB_REPEATABLE); writes answer 503 and rely on
  * their own guards. */
 #include <poll.h>
+#include <apr_hash.h>
 #include <apr_optional.h>
 #include <apr_strings.h>
+#include <apr_thread_mutex.h>
 #include "mod_ticket_private.h"
+
+/* What one database session has prepared; touched only by the thread that
+ * holds the connection, looked up under a lock. */
+typedef struct {
+    int backend_pid;
+    apr_pool_t *pool;
+    apr_hash_t *prepared;       /* SQL address -> name */
+} session_state;
+
+static apr_pool_t *sessions_pool;
+static apr_hash_t *sessions;    /* PGconn * -> session_state */
+static apr_thread_mutex_t *sessions_lock;
+
+void mt_db_child_init(apr_pool_t *p)
+{
+    apr_pool_create(&sessions_pool, p);
+    sessions = apr_hash_make(sessions_pool);
+    apr_thread_mutex_create(&sessions_lock, APR_THREAD_MUTEX_DEFAULT, p);
+}
+
+static session_state *session_of(PGconn *c)
+{
+    session_state *st;
+
+    apr_thread_mutex_lock(sessions_lock);
+    st = apr_hash_get(sessions, &c, sizeof(c));
+    if (!st) {
+        PGconn **key = apr_palloc(sessions_pool, sizeof(*key));
+        st = apr_pcalloc(sessions_pool, sizeof(*st));
+        apr_pool_create(&st->pool, sessions_pool);
+        st->prepared = apr_hash_make(st->pool);
+        *key = c;
+        apr_hash_set(sessions, key, sizeof(*key), st);
+    }
+    apr_thread_mutex_unlock(sessions_lock);
+    if (st->backend_pid != PQbackendPID(c)) {
+        apr_hash_clear(st->prepared);       /* a new session knows nothing */
+        st->backend_pid = PQbackendPID(c);
+    }
+    return st;
+}
 
 #define DOWN_LOG_EVERY apr_time_from_sec(10)
 
@@ -60,10 +106,44 @@ void mt_db_report_down(server_rec *s, const char *what, const char *detail)
                  detail ? detail : "no connection");
 }
 
+static int sqlstate_is(const PGresult *res, const char *state)
+{
+    const char *got = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    return got && strcmp(got, state) == 0;
+}
+
+/* Prepares sql in this session (once) and runs it. */
 static PGresult *run(PGconn *c, const char *sql, int n,
                      const char *const *params)
 {
-    return PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+    session_state *st = sessions ? session_of(c) : NULL;
+    const char *name;
+    PGresult *res;
+    int again;
+
+    if (!st) {          /* no child_init (cannot happen in httpd) */
+        return PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+    }
+    for (again = 1; ; again = 0) {
+        name = apr_hash_get(st->prepared, &sql, sizeof(sql));
+        if (!name) {
+            name = apr_psprintf(st->pool, "tk_%pp", (void *)sql);
+            res = PQprepare(c, name, sql, n, NULL);
+            if (PQresultStatus(res) != PGRES_COMMAND_OK
+                && !sqlstate_is(res, "42P05")) {        /* already there */
+                return res;
+            }
+            PQclear(res);
+            apr_hash_set(st->prepared, apr_pmemdup(st->pool, &sql, sizeof(sql)),
+                         sizeof(sql), name);
+        }
+        res = PQexecPrepared(c, name, n, params, NULL, NULL, 0);
+        if (!again || !sqlstate_is(res, "26000")) {     /* unknown statement */
+            return res;
+        }
+        PQclear(res);
+        apr_hash_clear(st->prepared);
+    }
 }
 
 PGresult *mt_db_exec_on(apr_pool_t *p, server_rec *s, ap_dbd_t *dbd, int flags,

@@ -78,6 +78,7 @@ const char *mt_db_text(const PGresult *res, int row, int col);
 int64_t mt_db_int64(const PGresult *res, int row, int col);
 int mt_db_is_null(const PGresult *res, int row, int col);
 void mt_db_report_down(server_rec *s, const char *what, const char *detail);
+void mt_db_child_init(apr_pool_t *p);
 
 /* ---- requests and replies (mod_ticket_request.c) ---- */
 

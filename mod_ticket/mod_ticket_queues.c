@@ -51,11 +51,12 @@ static json_object *new_body(const char *user_token)
 }
 
 /* The answer for a waiting token. */
-static json_object *waiting_body(apr_pool_t *p, const char *user_token,
+static json_object *waiting_body(request_rec *r, const char *user_token,
                                  int64_t seq, const tk_queue_view *v)
 {
     json_object *body = new_body(user_token);
     int64_t position = tk_queue_position(seq, v->head);
+    int64_t free_slots = mt_conf_number(r->server, TK_CONF_CAPACITY) - v->in_service;
     int64_t eta;
 
     if (position < 1) {
@@ -69,9 +70,10 @@ static json_object *waiting_body(apr_pool_t *p, const char *user_token,
     json_object_object_add(body, "etaSeconds",
                            eta == TK_ETA_UNKNOWN ? NULL : mt_json_i64(eta));
     json_object_object_add(body, "pollAfterMs",
-                           mt_json_i64(tk_queue_poll_after_ms(position, eta)));
+                           mt_json_i64(tk_queue_poll_after_ms(
+                               tk_queue_behind_free_slots(position, free_slots), eta)));
     json_object_object_add(body, "message", json_object_new_string(
-        apr_psprintf(p, "현재 대기열은 %" APR_INT64_T_FMT "명입니다.",
+        apr_psprintf(r->pool, "현재 대기열은 %" APR_INT64_T_FMT "명입니다.",
                      (apr_int64_t)position)));
     return body;
 }
@@ -128,7 +130,7 @@ int mt_queues_enter(request_rec *r, const tk_route_match *m)
         json_object_object_add(body, "message", json_object_new_string(MSG_ADMITTED));
     }
     else {
-        body = waiting_body(r->pool, text, token.seq, &view);
+        body = waiting_body(r, text, token.seq, &view);
     }
     return mt_reply_json(r, HTTP_OK, body);
 }
@@ -169,7 +171,7 @@ int mt_queues_poll(request_rec *r, const tk_route_match *m)
     }
     mt_snapshot_read(&view);
     if (view.refreshed_at != 0 && token.seq > view.head) {
-        return mt_reply_json(r, HTTP_OK, waiting_body(r->pool, NULL, token.seq, &view));
+        return mt_reply_json(r, HTTP_OK, waiting_body(r, NULL, token.seq, &view));
     }
 
     params[0] = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, (apr_int64_t)token.seq);
@@ -186,7 +188,7 @@ int mt_queues_poll(request_rec *r, const tk_route_match *m)
     state = mt_db_text(res, 0, 0);
     if (strcmp(state, "wait") == 0) {
         mt_snapshot_read(&view);
-        return mt_reply_json(r, HTTP_OK, waiting_body(r->pool, NULL, token.seq, &view));
+        return mt_reply_json(r, HTTP_OK, waiting_body(r, NULL, token.seq, &view));
     }
     if (strcmp(mt_db_text(res, 0, 1), "t") == 0) {
         return reply_service(r, res);

@@ -45,6 +45,12 @@ int64_t tk_queue_poll_after_ms(int64_t position, int64_t eta_seconds)
     return ms > TK_POLL_MAX_MS ? TK_POLL_MAX_MS : ms;
 }
 
+int64_t tk_queue_behind_free_slots(int64_t position, int64_t free_slots)
+{
+    return free_slots > 0 ? position - (position < free_slots ? position : free_slots)
+                          : position;
+}
+
 int64_t tk_queue_waiting_count(int64_t waiting, int64_t position)
 {
     return waiting > position ? waiting : position;

@@ -37,6 +37,10 @@ int64_t tk_queue_eta_seconds(int64_t position, int64_t admitted_last_minute);
  * [TK_POLL_MIN_MS, TK_POLL_MAX_MS]. */
 int64_t tk_queue_poll_after_ms(int64_t position, int64_t eta_seconds);
 
+/* The places ahead once the free service slots are filled: the position
+ * to time the next poll by (0 or less: admitted at the next advancement). */
+int64_t tk_queue_behind_free_slots(int64_t position, int64_t free_slots);
+
 /* The waiting count to report with a position: never below it. */
 int64_t tk_queue_waiting_count(int64_t waiting, int64_t position);
 

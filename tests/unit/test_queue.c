@@ -218,9 +218,24 @@ static void test_waiting_count(void **state)
     }
 }
 
+static void test_behind_free_slots(void **state)
+{
+    (void)state;
+    assert_int_equal(tk_queue_behind_free_slots(1, 200), 0);
+    assert_int_equal(tk_queue_behind_free_slots(200, 200), 0);
+    assert_int_equal(tk_queue_behind_free_slots(201, 200), 1);
+    assert_int_equal(tk_queue_behind_free_slots(5000, 200), 4800);
+    assert_int_equal(tk_queue_behind_free_slots(7, 0), 7);
+    assert_int_equal(tk_queue_behind_free_slots(7, -3), 7);   /* over capacity */
+    /* the next poll of those about to be admitted comes soon */
+    assert_int_equal(tk_queue_poll_after_ms(tk_queue_behind_free_slots(150, 200),
+                                            TK_ETA_UNKNOWN), TK_POLL_MIN_MS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_behind_free_slots),
         cmocka_unit_test(test_poll_limits),
         cmocka_unit_test(test_position),
         cmocka_unit_test(test_position_never_grows),
