@@ -2,7 +2,9 @@
  *
  * Each is one statement: the token's gate joined to the lookup, so a
  * refused token costs one indexed read and an admitted one no extra round
- * trip. Reads judge holds at now(), the statement's start. */
+ * trip. Reads judge holds at now(), the statement's start. The gate sits
+ * in an "OFFSET 0" subquery so that the planner runs it once, not once
+ * per row of the answer. */
 #include <apr_strings.h>
 #include "mod_ticket_private.h"
 #include "tk_parse.h"
@@ -16,7 +18,8 @@ static const char CONCERTS_SQL[] =
     "                WHERE s.concert_id = c.concert_id AND s.starts_at > now()"
     "                  AND ticket_seat_is_free(st.booked_ticket_id,"
     "                                          st.hold_until, now()))"
-    "  FROM (SELECT ticket_token_status($1::bigint, $2::bigint) AS status) g"
+    "  FROM (SELECT ticket_token_status($1::bigint, $2::bigint) AS status"
+    "        OFFSET 0) g"
     "  LEFT JOIN concerts c ON g.status = 'service'"
     " ORDER BY c.concert_id";
 
@@ -25,7 +28,8 @@ static const char DATES_SQL[] =
     "SELECT g.status,"
     "       EXISTS (SELECT 1 FROM concerts WHERE concert_id = $3::bigint),"
     "       d.schedule_id, to_char(d.concert_date, 'YYYY-MM-DD'), d.free"
-    "  FROM (SELECT ticket_token_status($1::bigint, $2::bigint) AS status) g"
+    "  FROM (SELECT ticket_token_status($1::bigint, $2::bigint) AS status"
+    "        OFFSET 0) g"
     "  LEFT JOIN LATERAL ("
     "       SELECT s.schedule_id, s.concert_date, count(*) AS free"
     "         FROM schedules s JOIN seats st ON st.schedule_id = s.schedule_id"
@@ -39,7 +43,8 @@ static const char DATES_SQL[] =
  * in seat-number order. */
 static const char SEATS_SQL[] =
     "SELECT g.status, sc.schedule_id, st.seat_id, st.seat_num, st.price"
-    "  FROM (SELECT ticket_token_status($1::bigint, $2::bigint) AS status) g"
+    "  FROM (SELECT ticket_token_status($1::bigint, $2::bigint) AS status"
+    "        OFFSET 0) g"
     "  LEFT JOIN schedules sc ON g.status = 'service'"
     "       AND sc.concert_id = $3::bigint AND sc.concert_date = $4::date"
     "       AND sc.starts_at > now()"

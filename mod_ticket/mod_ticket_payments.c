@@ -17,10 +17,12 @@ static const char CHARGE_SQL[] =
     "  FROM ticket_charge($1::bigint, $2::bigint, $3::bigint, $4::bigint,"
     "                     $5::bigint, $6::text)";
 
+/* (the gate in an "OFFSET 0" subquery runs once, not once per row) */
 static const char HISTORY_SQL[] =
     "SELECT g.status, u.name, a.balance, l.kind, l.amount, l.balance_after,"
     "       to_char(l.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-    "  FROM (SELECT ticket_token_status($1::bigint, $2::bigint) AS status) g"
+    "  FROM (SELECT ticket_token_status($1::bigint, $2::bigint) AS status"
+    "        OFFSET 0) g"
     "  LEFT JOIN users u ON ticket_token_live(g.status) AND u.user_id = $2::bigint"
     "  LEFT JOIN accounts a ON a.user_id = u.user_id"
     "  LEFT JOIN LATERAL (SELECT * FROM ledger WHERE user_id = a.user_id"

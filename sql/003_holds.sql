@@ -2,15 +2,24 @@
 
 -- What a token is good for: 'service' (admitted, unexpired), 'wait',
 -- 'expire', or 'invalid' (no such token of that user). One indexed lookup.
+-- (PL/pgSQL, not SQL: its plan is kept for the session; an SQL function
+-- that cannot be inlined is planned on every call, at half the speed.)
 CREATE FUNCTION ticket_token_status(p_seq bigint, p_user bigint)
-RETURNS text LANGUAGE sql STABLE AS $$
-    SELECT coalesce((
-        SELECT CASE WHEN t.state = 'wait' THEN 'wait'
-                    WHEN t.state = 'service'
-                         AND t.expires_at > clock_timestamp() THEN 'service'
-                    ELSE 'expire' END
-          FROM queue_tokens t
-         WHERE t.seq = p_seq AND t.user_id = p_user), 'invalid')
+RETURNS text LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v_state text;
+    v_expires timestamptz;
+BEGIN
+    SELECT t.state, t.expires_at INTO v_state, v_expires
+      FROM queue_tokens t WHERE t.seq = p_seq AND t.user_id = p_user;
+    IF NOT FOUND THEN
+        RETURN 'invalid';
+    END IF;
+    IF v_state = 'service' AND v_expires <= clock_timestamp() THEN
+        RETURN 'expire';
+    END IF;
+    RETURN v_state;
+END
 $$;
 
 -- A seat is free at an instant while it is not booked and has no hold
