@@ -17,7 +17,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 APR_CFLAGS = $(shell apr-1-config --cflags --cppflags --includes)
 APR_LIBS   = $(shell apr-1-config --link-ld) $(shell apu-1-config --link-ld)
 
-.PHONY: all deps build-deps module install run test unit itest asan-module clean distclean
+.PHONY: all deps build-deps module install run test unit itest asan-module bench clean distclean
 
 all: module
 
@@ -81,6 +81,20 @@ itest: module asan-module $(ITESTS)
 test: deps
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory itest
+
+# ---- benchmarks (not part of make test: timed figures are no tests) ----
+
+$(BUILD)/bench/mktokens: bench/mktokens.c mod_ticket/tk_token.c mod_ticket/tk_parse.c
+	@mkdir -p $(@D)
+	$(CC) -O2 $(WARN) -Imod_ticket -o $@ $^ -lcrypto
+
+$(BUILD)/bench/storm: bench/storm.c
+	@mkdir -p $(@D)
+	$(CC) -O2 $(WARN) -pthread -I$(PG_INC) -o $@ $< -lcurl -ljson-c -lpq
+
+bench: module $(BUILD)/bench/mktokens $(BUILD)/bench/storm
+	@scripts/deps.sh bench
+	bench/run.sh
 
 clean:
 	rm -rf $(BUILD) mod_ticket/.libs mod_ticket/*.lo mod_ticket/*.slo \

@@ -6,6 +6,7 @@
  * refreshes this host's snapshot. The monitor hook runs in the parent,
  * which has no mod_dbd connection, so it only watches the job's heartbeat
  * in shared memory and warns when it goes stale. */
+#include <apr_atomic.h>
 #include <apr_optional.h>
 #include <apr_strings.h>
 #include <mod_watchdog.h>
@@ -69,17 +70,33 @@ static void admit_once(server_rec *s, apr_pool_t *p)
     dbd_close(s, dbd);
 }
 
+/* Payments that free slots at the same moment share admissions: one
+ * thread of the process runs them, again as long as more were asked for
+ * meanwhile, so every freed slot is seen by an admission that started
+ * after its payment committed, and concurrent payments do not queue one
+ * admission each behind the database lock. */
+static volatile apr_uint32_t admitting, admission_asked;
+
 void mt_admission_now(request_rec *r)
 {
     const char *params[2];
     PGresult *res;
     mt_db_rc rc;
 
-    admit_params(r->pool, r->server, params);
-    res = mt_db_exec(r, MT_DB_REPEATABLE, ADMIT_SQL, 2, params, &rc);
-    if (res) {
-        apply_admission(r->server, res);
-    }   /* else: the job admits at its next tick */
+    apr_atomic_set32(&admission_asked, 1);
+    while (apr_atomic_cas32(&admitting, 1, 0) == 0) {
+        while (apr_atomic_xchg32(&admission_asked, 0)) {
+            admit_params(r->pool, r->server, params);
+            res = mt_db_exec(r, MT_DB_REPEATABLE, ADMIT_SQL, 2, params, &rc);
+            if (res) {
+                apply_admission(r->server, res);
+            }   /* else: the job admits at its next tick */
+        }
+        apr_atomic_set32(&admitting, 0);
+        if (!apr_atomic_read32(&admission_asked)) {
+            break;      /* nobody asked after our last run */
+        }
+    }
 }
 
 static apr_status_t admission_tick(int state, void *data, apr_pool_t *ptemp)

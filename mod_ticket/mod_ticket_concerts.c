@@ -23,7 +23,9 @@ static const char CONCERTS_SQL[] =
     "  LEFT JOIN concerts c ON g.status = 'service'"
     " ORDER BY c.concert_id";
 
-/* One row per bookable schedule of the concert, in date order. */
+/* One row per bookable schedule of the concert, in date order; each
+ * schedule's free seats counted on its own (an index range per schedule,
+ * whatever the plan thinks of the concert). */
 static const char DATES_SQL[] =
     "SELECT g.status,"
     "       EXISTS (SELECT 1 FROM concerts WHERE concert_id = $3::bigint),"
@@ -31,12 +33,14 @@ static const char DATES_SQL[] =
     "  FROM (SELECT ticket_token_status($1::bigint, $2::bigint) AS status"
     "        OFFSET 0) g"
     "  LEFT JOIN LATERAL ("
-    "       SELECT s.schedule_id, s.concert_date, count(*) AS free"
-    "         FROM schedules s JOIN seats st ON st.schedule_id = s.schedule_id"
+    "       SELECT s.schedule_id, s.concert_date, f.free"
+    "         FROM schedules s"
+    "        CROSS JOIN LATERAL (SELECT count(*) AS free FROM seats st"
+    "                 WHERE st.schedule_id = s.schedule_id"
+    "                   AND ticket_seat_is_free(st.booked_ticket_id,"
+    "                                           st.hold_until, now())) f"
     "        WHERE g.status = 'service' AND s.concert_id = $3::bigint"
-    "          AND s.starts_at > now()"
-    "          AND ticket_seat_is_free(st.booked_ticket_id, st.hold_until, now())"
-    "        GROUP BY s.schedule_id, s.concert_date) d ON true"
+    "          AND s.starts_at > now() AND f.free > 0) d ON true"
     " ORDER BY d.concert_date";
 
 /* The schedule of that concert and date, if bookable, with its free seats

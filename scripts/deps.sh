@@ -3,10 +3,14 @@
 # Quiet and quick when everything is there.
 #   scripts/deps.sh build   what building and installing the module needs
 #   scripts/deps.sh         also what `make run` and `make test` need
+#   scripts/deps.sh bench   and wrk, for `make bench`
 set -eu
 PKGS="apache2-dev libaprutil1-dbd-pgsql libjson-c-dev libpq-dev libssl-dev"
 if [ "${1:-all}" != build ]; then
     PKGS="$PKGS apache2 libcmocka-dev libcurl4-openssl-dev postgresql"
+fi
+if [ "${1:-all}" = bench ]; then
+    PKGS="$PKGS wrk"
 fi
 missing=""
 for p in $PKGS; do

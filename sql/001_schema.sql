@@ -121,6 +121,7 @@ CREATE TABLE queue_state (
     admitted_last_minute  bigint NOT NULL DEFAULT 0,
     in_service            bigint NOT NULL DEFAULT 0,  -- as of advanced_at
     advanced_at           timestamptz NOT NULL DEFAULT now(),
-    recounted_at          timestamptz NOT NULL DEFAULT '-infinity'
+    recounted_at          timestamptz NOT NULL DEFAULT '-infinity',
+    rate_counted_at       timestamptz NOT NULL DEFAULT '-infinity'
 );
 INSERT INTO queue_state DEFAULT VALUES;

@@ -1,0 +1,209 @@
+#!/bin/sh
+# `make bench`: mod_ticket's scenarios under wrk (64 connections) next to
+# ceilings measured in the same run (C0 /health, C1 /health?db=1, C2
+# pgbench single-row updates), three rounds, medians, one table; then the
+# sale storm and the memory check. DURATION=seconds per scenario run.
+set -eu
+. "$(dirname "$0")/../scripts/lib.sh"
+
+DURATION=${DURATION:-8}
+CONNS=64
+THREADS=2
+WAITING=100000
+OUT=$TK_ROOT/build/bench
+TMP=$(mktemp -d /tmp/mod_ticket-bench.XXXXXX)
+chmod 755 "$TMP"
+PGDATA=$TMP/pg
+PGPORT=$(tk_hash_port 10000 10000 "$TMP")
+mkdir -p "$OUT"
+
+cleanup() {
+    [ -n "${httpd:-}" ] && kill -TERM "$httpd" 2>/dev/null && wait "$httpd" 2>/dev/null || true
+    pg_stop "$PGDATA"
+    rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+sql() { psql_as ticket "$PGPORT" bench -At "$@"; }
+wait_httpd() {
+    i=0
+    until curl -sf "http://127.0.0.1:$PORT/health" >/dev/null; do
+        i=$((i + 1))
+        [ $i -lt 150 ] || { echo "Apache did not start on port $PORT" >&2; exit 1; }
+        sleep 0.2
+    done
+}
+su_sql() { psql_as postgres "$PGPORT" bench -At "$@"; }
+
+echo "== PostgreSQL and the schema ($TMP)"
+pg_init "$PGDATA" "$PGPORT"
+pg_start "$PGDATA"
+db_create "$PGPORT" bench >/dev/null
+migrate "$PGPORT" bench >/dev/null
+new_secret "$TMP/secret"
+
+# ---- C2 first: it sizes the data (no timed scenario may run dry) ----
+pgbench_tps() {
+    "$PG_BIN/pgbench" -n -c $CONNS -j $THREADS -T "$1" -f "$TK_ROOT/bench/update.sql" \
+        -h 127.0.0.1 -p "$PGPORT" -U ticket bench 2>/dev/null \
+        | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
+}
+# the C2 ceiling's table: single-row updates over 100,000 rows
+sql -c "CREATE TABLE bench_counter (id integer PRIMARY KEY, n bigint NOT NULL DEFAULT 0);
+        INSERT INTO bench_counter (id) SELECT generate_series(1, 100000)"
+probe=$(pgbench_tps 3)
+# a scenario writes at most ~C2 requests/s (each request is a write or
+# more): a third of N per round leaves room up to 1.1 x C2
+N=$(awk -v c="$probe" -v d="$DURATION" 'BEGIN { r = c < 2000 ? 2000 : c; print int(r * d * 3 * 1.1) }')
+H=$(( (N + 49) / 50 ))
+echo "== C2 probe $probe tps: $N seats, tickets and new users per scenario"
+sql -v n="$N" -v h="$H" -f "$TK_ROOT/bench/data.sql" >/dev/null
+
+# ---- request files ----
+MKTOKENS=$TK_ROOT/build/bench/mktokens
+tokens() { sql -F "$(printf '\t')" -c "$1" | "$MKTOKENS" "$TMP/secret"; }
+tokens "SELECT seq, user_id, '/queues', '' FROM queue_tokens WHERE user_id > 2 * $N ORDER BY seq" > "$TMP/service.tsv"
+sed 's|\t/queues\t|\t/concerts/1/dates\t|' "$TMP/service.tsv" > "$TMP/dates.tsv"
+D1=$(sql -c "SELECT concert_date FROM schedules WHERE schedule_id = 1")
+sed "s|\t/queues\t|\t/concerts/1/dates/$D1/seats\t|" "$TMP/service.tsv" > "$TMP/seats.tsv"
+tokens "SELECT q.seq, q.user_id, '/concerts/2/schedules/' || (200000 + i / 1000) || '/seats/'
+               || (20000000 + i) || '/ticket', '{\"userId\": ' || q.user_id || '}'
+          FROM generate_series(0, $N - 1) i
+          JOIN queue_tokens q ON q.user_id = 2 * $N + 1 + i % $H ORDER BY i" > "$TMP/hold.tsv"
+tokens "SELECT seq, user_id, '/payments/charges', '{\"userId\": ' || user_id || ', \"amount\": 1000}'
+          FROM queue_tokens WHERE user_id > 2 * $N ORDER BY seq" > "$TMP/charge.tsv"
+tokens "SELECT q.seq, q.user_id, '/payments/pays',
+               '{\"ticketId\": ' || (30000000 + q.user_id - $N - 1) || ', \"userId\": ' || q.user_id || '}'
+          FROM queue_tokens q WHERE q.user_id BETWEEN $N + 1 AND 2 * $N ORDER BY q.user_id" > "$TMP/pay.tsv"
+awk -v n="$N" 'BEGIN { for (u = 1; u <= n; ++u) printf "\t/queues\t{\"userId\": %d}\n", u }' > "$TMP/entry.tsv"
+
+# ---- Apache ----
+PORT=$(tk_hash_port 30000 2500 "$TMP")     # below the ephemeral ports
+mkdir -p "$TMP/httpd"
+STATE=$TMP/httpd RUNDIR=$TMP/httpd LOGDIR=$TMP/httpd PORT=$PORT \
+MODULE=$TK_ROOT/mod_ticket/.libs/mod_ticket.so SECRET=$TMP/secret \
+DBDPARAMS="host=127.0.0.1 port=$PGPORT dbname=bench user=ticket connect_timeout=3 options='-c statement_timeout=5000'" \
+CAPACITY=$((N + H)) SERVICE_TTL=86400 HOLD_TTL=86400 \
+EXTRA="TicketMaxHoldsPerUser 100
+TicketMaxCharge 1000000000000
+TicketMaxBalance 1000000000000000
+# all four children from the start and no reaping: stable resident sizes
+StartServers 4
+MinSpareThreads 100
+MaxSpareThreads 100" \
+    "$TK_ROOT/scripts/httpd-conf.sh" > "$TMP/httpd/httpd.conf"
+apache2 -f "$TMP/httpd/httpd.conf" -D FOREGROUND &
+httpd=$!
+wait_httpd
+
+# wrk_run NAME METHOD FILE|PATH OFFSET -> "rps p50 p99 non2xx errors"
+wrk_run() {
+    if [ -f "$3" ]; then file=$3 path=/; else file= path=$3; fi
+    BENCH_METHOD=$2 BENCH_FILE=$file BENCH_PATH=$path BENCH_OFFSET=$4 BENCH_COUNT=${5:-1000000000} \
+    BENCH_THREADS=$THREADS \
+        wrk -t$THREADS -c$CONNS -d"${DURATION}s" --latency -s "$TK_ROOT/bench/lua/bench.lua" \
+            "http://127.0.0.1:$PORT" | sed -n 's/^RESULT [0-9]* //p'
+}
+children_rss_kb() {
+    for p in $(pgrep -P "$httpd"); do awk '/VmRSS/ { print $2 }' /proc/$p/status; done \
+        | awk '{ s += $1 } END { print s }'
+}
+
+echo "== warm-up, then resident size with no waiting token"
+DURATION=3 wrk_run warm GET /health 0 >/dev/null
+DURATION=3 wrk_run warm GET "$TMP/service.tsv" 0 >/dev/null
+rss0=$(children_rss_kb)
+# payments free slots that admit waiting tokens at once: N more than
+# 100,000 keep the deepest ones waiting through every round
+last=$(sql -c "SELECT max(seq) FROM queue_tokens")
+first=$((2 * N + H + 1)) count=$((WAITING + N))
+sql -c "INSERT INTO users (user_id, name)
+          SELECT g, 'bench' || g FROM generate_series($first, $first + $count - 1) g;
+        INSERT INTO queue_tokens (user_id)
+          SELECT g FROM generate_series($first, $first + $count - 1) g ORDER BY g" >/dev/null
+# the deepest 1,000 waiting tokens
+tokens "SELECT seq, user_id, '/queues', '' FROM queue_tokens WHERE seq > $last
+         ORDER BY seq DESC LIMIT 1000" > "$TMP/waiting.tsv"
+sleep 3     # the admission job refreshes the snapshot: 100,000 waiting
+DURATION=3 wrk_run warm GET /health 0 >/dev/null
+DURATION=3 wrk_run warm GET "$TMP/waiting.tsv" 0 >/dev/null
+rss1=$(children_rss_kb)
+
+# ---- three rounds ----
+: > "$OUT/results.txt"
+record() { echo "$1 $2" >> "$OUT/results.txt"; }
+per=$(( N / 3 ))
+for round in 1 2 3; do
+    off=$(( (round - 1) * per ))
+    echo "== round $round"
+    record C0 "$(wrk_run C0 GET /health 0)"
+    sleep 1     # the previous run's last requests are done
+    su_sql -c "SELECT pg_stat_statements_reset()" >/dev/null
+    res=$(wrk_run waiting GET "$TMP/waiting.tsv" 0)
+    record waiting "$res"
+    calls=$(su_sql -c "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
+                     WHERE userid = 'ticket'::regrole AND query NOT LIKE '%ticket_admit%'
+                       AND query NOT LIKE '%pg_stat_statements%'")
+    echo "$calls $res" | awk '{ printf "statements %d %.1f\n", $1, $2 }' >> "$OUT/results.txt"
+    su_sql -c "SELECT calls, left(query, 100) FROM pg_stat_statements
+                WHERE userid = 'ticket'::regrole AND query NOT LIKE '%ticket_admit%'" >> "$OUT/statements.txt"
+    record service "$(wrk_run service GET "$TMP/service.tsv" 0)"
+    record C1 "$(wrk_run C1 GET "/health?db=1" 0)"
+    record dates "$(wrk_run dates GET "$TMP/dates.tsv" 0)"
+    record seats "$(wrk_run seats GET "$TMP/seats.tsv" 0)"
+    record C2 "$(pgbench_tps "$DURATION") 0 0 0 0"
+    record entry "$(wrk_run entry POST "$TMP/entry.tsv" $off $per)"
+    record hold "$(wrk_run hold POST "$TMP/hold.tsv" $off $per)"
+    record charge "$(wrk_run charge PATCH "$TMP/charge.tsv" 0)"
+    record pay "$(wrk_run pay POST "$TMP/pay.tsv" $off $per)"
+done
+
+"$TK_ROOT/bench/table.sh" "$OUT/results.txt" "$rss0" "$rss1" "$DURATION" > "$OUT/table.md"
+# the profile of round 3's database work (statistics reset before its
+# waiting poll): where each scenario's time goes inside PostgreSQL
+su_sql -F ' | ' -c "SELECT calls, round(mean_exec_time::numeric, 3) AS mean_ms,
+                           round(total_exec_time::numeric) AS total_ms,
+                           regexp_replace(left(query, 70), '\s+', ' ', 'g')
+                      FROM pg_stat_statements WHERE userid = 'ticket'::regrole
+                     ORDER BY total_exec_time DESC LIMIT 12" > "$OUT/profile.txt"
+kill -TERM "$httpd"; wait "$httpd" || true; httpd=
+
+# ---- the sale storm: its own database and Apache, capacity 200 ----
+echo "== sale storm: 20,000 users, capacity 200, two schedules of 50 seats"
+db_create "$PGPORT" storm >/dev/null
+migrate "$PGPORT" storm >/dev/null
+psql_as ticket "$PGPORT" storm -q -c "
+    INSERT INTO users (user_id, name) SELECT g, 'fan' || g FROM generate_series(1, 20000) g;
+    INSERT INTO accounts (user_id) SELECT user_id FROM users;
+    INSERT INTO concerts (concert_id, title) VALUES (1, 'storm');
+    INSERT INTO schedules (concert_id, concert_date, starts_at)
+    SELECT 1, current_date + 30 + k, now() + (30 + k) * interval '1 day' FROM generate_series(0, 1) k;
+    INSERT INTO seats (schedule_id, seat_num, price)
+    SELECT s.schedule_id, n, 99000 FROM schedules s, generate_series(1, 50) n;"
+mkdir -p "$TMP/storm"
+STATE=$TMP/storm RUNDIR=$TMP/storm LOGDIR=$TMP/storm PORT=$PORT \
+MODULE=$TK_ROOT/mod_ticket/.libs/mod_ticket.so SECRET=$TMP/secret \
+DBDPARAMS="host=127.0.0.1 port=$PGPORT dbname=storm user=ticket connect_timeout=3 options='-c statement_timeout=5000'" \
+CAPACITY=200 \
+    "$TK_ROOT/scripts/httpd-conf.sh" > "$TMP/storm/httpd.conf"
+apache2 -f "$TMP/storm/httpd.conf" -D FOREGROUND &
+httpd=$!
+wait_httpd
+storm_ok=0
+"$TK_ROOT/build/bench/storm" "$PORT" "host=127.0.0.1 port=$PGPORT dbname=storm user=ticket" \
+    20000 100 64 > "$OUT/storm.txt" || storm_ok=$?
+
+{
+    echo "Measured on $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)),"
+    echo "$(free -g | awk '/Mem:/ { print $2 }') GiB, $(date -u +%Y-%m-%d); wrk -t$THREADS -c$CONNS, ${DURATION} s per run,"
+    echo "medians of 3 rounds; each ratio is against the ceiling measured next to it."
+    echo
+    cat "$OUT/table.md"
+    echo
+    sed 's/^/    /' "$OUT/storm.txt"
+    echo
+    echo "Database time of round 3 (pg_stat_statements: calls | mean ms | total ms | statement):"
+    echo
+    sed 's/^/    /' "$OUT/profile.txt"
+} | tee "$OUT/report.md"
+exit $storm_ok

@@ -1,0 +1,45 @@
+#!/bin/sh
+# table.sh RESULTS RSS0 RSS1 DURATION: the benchmark's table (Markdown) from
+# the "name rps p50 p99 non2xx errors" lines of three rounds: medians, and
+# each scenario's ratio to the ceiling measured next to it.
+set -eu
+awk -v rss0="$2" -v rss1="$3" -v dur="$4" '
+function median(name, col,   n, i, j, t, v) {
+    n = count[name]
+    for (i = 1; i <= n; ++i) v[i] = val[name, i, col]
+    for (i = 1; i <= n; ++i) for (j = i + 1; j <= n; ++j)
+        if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+    return n ? v[int((n + 1) / 2)] : 0
+}
+$1 == "statements" { stmts += $2; polls += $3 * dur; next }
+{ k = ++count[$1]; for (c = 2; c <= NF; ++c) val[$1, k, c] = $c }
+END {
+    split("C0 waiting service C1 dates seats C2 entry hold charge pay", order, " ")
+    ceil["waiting"] = "C0"; ceil["service"] = "C0"
+    ceil["dates"] = "C1"; ceil["seats"] = "C1"
+    ceil["entry"] = "C2"; ceil["hold"] = "C2"; ceil["charge"] = "C2"; ceil["pay"] = "C2"
+    target["waiting"] = 0.6; target["dates"] = 0.5; target["seats"] = 0.5
+    target["entry"] = 0.7; target["hold"] = 0.7; target["charge"] = 0.7; target["pay"] = 0.4
+    label["C0"] = "C0 GET /health (ceiling)"; label["C1"] = "C1 GET /health?db=1 (ceiling)"
+    label["C2"] = "C2 pgbench single-row UPDATE (ceiling)"
+    label["waiting"] = "waiting poll GET /queues"; label["service"] = "service poll GET /queues"
+    label["dates"] = "concert dates"; label["seats"] = "seat list"
+    label["entry"] = "queue entry (new users)"; label["hold"] = "seat hold (new seats)"
+    label["charge"] = "charge"; label["pay"] = "payment (held tickets)"
+    print "| scenario | requests/s | p50 ms | p99 ms | non-2xx | ratio | target |"
+    print "|---|---:|---:|---:|---:|---:|---:|"
+    for (i = 1; i <= 11; ++i) {
+        s = order[i]; rps = median(s, 2)
+        ratio = ceil[s] ? sprintf("%.2f x %s", rps / median(ceil[s], 2), ceil[s]) : "-"
+        tgt = target[s] ? sprintf(">= %.2f", target[s]) : "-"
+        if (s == "C2")
+            printf "| %s | %.0f | - | - | - | - | - |\n", label[s], rps
+        else
+            printf "| %s | %.0f | %.2f | %.2f | %d | %s | %s |\n", label[s], rps,
+                   median(s, 3), median(s, 4), median(s, 5), ratio, tgt
+    }
+    printf "\nDatabase statements per waiting poll: %.4f (%d statements in ~%d polls, pg_stat_statements)\n",
+           polls ? stmts / polls : 0, stmts, polls
+    printf "Resident size of the httpd children: %d kB with no waiting token, %d kB with 100,000+ (%+.1f%%)\n",
+           rss0, rss1, rss0 ? (rss1 - rss0) * 100 / rss0 : 0
+}' "$1"
