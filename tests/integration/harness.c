@@ -218,8 +218,27 @@ void th_httpd_start(th_httpd *h, const char *db, const char *knobs,
         char cmd[1000];
         snprintf(cmd, sizeof(cmd), "cat %s >&2", h->errlog);
         if (system(cmd)) {}
+        th_httpd_stop(h);       /* no Apache outlives a failed test */
         fail_msg("Apache did not answer /health on port %d", h->port);
     }
+}
+
+void th_suite_start(th_httpd *h, PGconn **db, const char *name, int users,
+                    const char *knobs)
+{
+    th_db_create(name, users);
+    *db = th_db_connect(name);
+    th_httpd_start(h, name, knobs, NULL);
+}
+
+void th_suite_stop(th_httpd *h, PGconn **db, const char *const *allowed)
+{
+    th_httpd_stop(h);
+    if (*db) {
+        PQfinish(*db);
+        *db = NULL;
+    }
+    assert_int_equal(th_errlog_unexpected(h, allowed), 0);
 }
 
 void th_httpd_stop(th_httpd *h)

@@ -49,6 +49,14 @@ int th_httpd_configtest(const char *db, const char *extra, char *out,
  * the allowed substrings (NULL-terminated list, may be NULL); prints them. */
 int th_errlog_unexpected(const th_httpd *h, const char *const *allowed);
 
+/* A suite's usual start: database db with users 1..users, a connection to
+ * it in *db, and Apache serving it (knobs as th_httpd_start). */
+void th_suite_start(th_httpd *h, PGconn **db, const char *name, int users,
+                    const char *knobs);
+/* And its end: Apache stopped, the connection closed (if any), the error
+ * log free of unexpected lines (allowed as th_errlog_unexpected). */
+void th_suite_stop(th_httpd *h, PGconn **db, const char *const *allowed);
+
 /* ---- HTTP ---- */
 
 typedef struct {

@@ -14,18 +14,14 @@ static PGconn *db;
 static int setup(void **state)
 {
     (void)state;
-    th_db_create(DB, 50);
-    db = th_db_connect(DB);
-    th_httpd_start(&httpd, DB, "CAPACITY=3 SERVICE_TTL=4 ADVANCE_INTERVAL=1", NULL);
+    th_suite_start(&httpd, &db, DB, 50, "CAPACITY=3 SERVICE_TTL=4 ADVANCE_INTERVAL=1");
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    th_httpd_stop(&httpd);
-    PQfinish(db);
-    assert_int_equal(th_errlog_unexpected(&httpd, NULL), 0);
+    th_suite_stop(&httpd, &db, NULL);
     return 0;
 }
 

@@ -15,9 +15,7 @@ static PGconn *db;
 static int setup(void **state)
 {
     (void)state;
-    th_db_create(DB, 20);
-    db = th_db_connect(DB);
-    th_httpd_start(&httpd, DB, "CAPACITY=1", NULL);
+    th_suite_start(&httpd, &db, DB, 20, "CAPACITY=1");
     return 0;
 }
 

@@ -17,19 +17,14 @@ static PGconn *db;
 static int setup(void **state)
 {
     (void)state;
-    th_db_create(DB, 50);
-    db = th_db_connect(DB);
-    th_httpd_start(&httpd, DB, "CAPACITY=3", NULL);
+    th_suite_start(&httpd, &db, DB, 50, "CAPACITY=3");
     return 0;
 }
 
 static int teardown(void **state)
 {
-    static const char *const none[] = {NULL};
     (void)state;
-    th_httpd_stop(&httpd);
-    PQfinish(db);
-    assert_int_equal(th_errlog_unexpected(&httpd, none), 0);
+    th_suite_stop(&httpd, &db, NULL);
     return 0;
 }
 
