@@ -71,32 +71,45 @@ static void admit_once(server_rec *s, apr_pool_t *p)
 }
 
 /* Payments that free slots at the same moment share admissions: one
- * thread of the process runs them, again as long as more were asked for
- * meanwhile, so every freed slot is seen by an admission that started
- * after its payment committed, and concurrent payments do not queue one
- * admission each behind the database lock. */
+ * request of the process runs them, again while more were asked for
+ * meanwhile (at most ADMIT_RUNS_PER_REQUEST times, so that its own answer
+ * is not held up by a stream of payments; the next payment, or the job,
+ * takes over). Every freed slot is seen by an admission that started
+ * after its payment committed, and concurrent payments do not each queue
+ * an admission behind the database lock. */
+#define ADMIT_RUNS_PER_REQUEST 4
+
 static volatile apr_uint32_t admitting, admission_asked;
 
 void mt_admission_now(request_rec *r)
 {
     const char *params[2];
+    apr_pool_t *p;
     PGresult *res;
     mt_db_rc rc;
+    int runs = 0;
 
     apr_atomic_set32(&admission_asked, 1);
-    while (apr_atomic_cas32(&admitting, 1, 0) == 0) {
-        while (apr_atomic_xchg32(&admission_asked, 0)) {
-            admit_params(r->pool, r->server, params);
-            res = mt_db_exec(r, MT_DB_REPEATABLE, ADMIT_SQL, 2, params, &rc);
+    if (apr_atomic_cas32(&admitting, 1, 0) != 0) {
+        return;                 /* the running one will see the request */
+    }
+    apr_pool_create(&p, r->pool);
+    do {
+        while (runs < ADMIT_RUNS_PER_REQUEST
+               && apr_atomic_xchg32(&admission_asked, 0)) {
+            ++runs;
+            admit_params(p, r->server, params);
+            res = mt_db_exec_in(r, p, MT_DB_REPEATABLE, ADMIT_SQL, 2, params, &rc);
             if (res) {
                 apply_admission(r->server, res);
             }   /* else: the job admits at its next tick */
+            apr_pool_clear(p);
         }
         apr_atomic_set32(&admitting, 0);
-        if (!apr_atomic_read32(&admission_asked)) {
-            break;      /* nobody asked after our last run */
-        }
-    }
+        /* asked after our last run, and nobody took over: run again */
+    } while (runs < ADMIT_RUNS_PER_REQUEST && apr_atomic_read32(&admission_asked)
+             && apr_atomic_cas32(&admitting, 1, 0) == 0);
+    apr_pool_destroy(p);
 }
 
 static apr_status_t admission_tick(int state, void *data, apr_pool_t *ptemp)

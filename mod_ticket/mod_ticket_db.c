@@ -195,8 +195,9 @@ PGresult *mt_db_exec_on(apr_pool_t *p, server_rec *s, ap_dbd_t *dbd, int flags,
     return NULL;
 }
 
-PGresult *mt_db_exec(request_rec *r, int flags, const char *sql, int nparams,
-                     const char *const *params, mt_db_rc *rc)
+PGresult *mt_db_exec_in(request_rec *r, apr_pool_t *p, int flags,
+                        const char *sql, int nparams,
+                        const char *const *params, mt_db_rc *rc)
 {
     static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *acquire;
     ap_dbd_t *dbd;
@@ -210,8 +211,13 @@ PGresult *mt_db_exec(request_rec *r, int flags, const char *sql, int nparams,
         *rc = MT_DB_DOWN;
         return NULL;
     }
-    return mt_db_exec_on(r->pool, r->server, dbd, flags, sql, nparams,
-                         params, rc);
+    return mt_db_exec_on(p, r->server, dbd, flags, sql, nparams, params, rc);
+}
+
+PGresult *mt_db_exec(request_rec *r, int flags, const char *sql, int nparams,
+                     const char *const *params, mt_db_rc *rc)
+{
+    return mt_db_exec_in(r, r->pool, flags, sql, nparams, params, rc);
 }
 
 const char *mt_db_text(const PGresult *res, int row, int col)

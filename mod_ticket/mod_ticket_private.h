@@ -70,6 +70,10 @@ typedef enum {
  * pooled connection. The result lives until r->pool is cleared. */
 PGresult *mt_db_exec(request_rec *r, int flags, const char *sql, int nparams,
                      const char *const *params, mt_db_rc *rc);
+/* The same with the result in pool p (a subpool of r->pool). */
+PGresult *mt_db_exec_in(request_rec *r, apr_pool_t *p, int flags,
+                        const char *sql, int nparams,
+                        const char *const *params, mt_db_rc *rc);
 /* The same on a connection of the caller's (the admission job's). */
 PGresult *mt_db_exec_on(apr_pool_t *p, server_rec *s, ap_dbd_t *dbd, int flags,
                         const char *sql, int nparams,
