@@ -17,7 +17,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 APR_CFLAGS = $(shell apr-1-config --cflags --cppflags --includes)
 APR_LIBS   = $(shell apr-1-config --link-ld) $(shell apu-1-config --link-ld)
 
-.PHONY: all deps build-deps module install run test unit itest asan-module bench clean distclean
+.PHONY: all deps build-deps module install run test unit itest runtest asan-module bench clean distclean
 
 all: module
 
@@ -78,9 +78,14 @@ unit: deps $(UNIT_TESTS)
 itest: module asan-module $(ITESTS)
 	scripts/itest.sh $(ITESTS)
 
+# `make run` itself, from fresh clones, as a new user runs it
+runtest: deps
+	tests/run/test_make_run.sh
+
 test: deps
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory itest
+	$(MAKE) --no-print-directory runtest
 
 # ---- benchmarks (not part of make test: timed figures are no tests) ----
 
