@@ -15,6 +15,13 @@ static const char HOLD_SQL[] =
     "  FROM ticket_hold($1::bigint, $2::bigint, $3::bigint, $4::bigint,"
     "                   $5::bigint, $6::integer, $7::integer)";
 
+static const mt_outcome HOLD_OUTCOMES[] = {
+    {"not_found", TK_E_CONCERT_NOT_FOUND},
+    {"seat_taken", TK_E_SEAT_TAKEN},
+    {"hold_limit", TK_E_HOLD_LIMIT},
+    {NULL, TK_E__COUNT}
+};
+
 /* Reads the body's userId and the path's IDs: 1 when all are well formed. */
 static int read_request(request_rec *r, const tk_route_match *m,
                         int64_t *user, int *too_large)
@@ -61,11 +68,11 @@ static int reply_ticket(request_rec *r, const PGresult *res, int64_t user)
 
 int mt_holds_create(request_rec *r, const tk_route_match *m)
 {
-    const char *params[7], *result;
+    const char *params[7];
     tk_token token;
     tk_error_id err;
     int64_t user;
-    int too_large;
+    int too_large, done;
     PGresult *res;
     mt_db_rc rc;
 
@@ -92,19 +99,8 @@ int mt_holds_create(request_rec *r, const tk_route_match *m)
     if (!(res = mt_db_exec(r, 0, HOLD_SQL, 7, params, &rc))) {
         return mt_reply_db_error(r, rc);
     }
-    result = mt_db_text(res, 0, 0);
-    if (strncmp(result, "token_", 6) == 0) {
-        mt_gate_error(result + 6, &err);
-        return mt_reply_error(r, err);
-    }
-    if (strcmp(result, "not_found") == 0) {
-        return mt_reply_error(r, TK_E_CONCERT_NOT_FOUND);
-    }
-    if (strcmp(result, "seat_taken") == 0) {
-        return mt_reply_error(r, TK_E_SEAT_TAKEN);
-    }
-    if (strcmp(result, "hold_limit") == 0) {
-        return mt_reply_error(r, TK_E_HOLD_LIMIT);
+    if (mt_reply_outcome(r, mt_db_text(res, 0, 0), HOLD_OUTCOMES, NULL, &done)) {
+        return done;
     }
     return reply_ticket(r, res, user);
 }

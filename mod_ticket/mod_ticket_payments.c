@@ -34,6 +34,20 @@ static const char PAY_SQL[] =
     "       point, token_stat"
     "  FROM ticket_pay($1::bigint, $2::bigint, $3::bigint)";
 
+static const mt_outcome CHARGE_OUTCOMES[] = {
+    {"unknown_user", TK_E_USER_NOT_FOUND},
+    {"invalid_amount", TK_E_INVALID_AMOUNT},
+    {"key_reused", TK_E_IDEMPOTENCY_KEY_REUSED},
+    {NULL, TK_E__COUNT}
+};
+
+static const mt_outcome PAY_OUTCOMES[] = {
+    {"ticket_not_found", TK_E_TICKET_NOT_FOUND},
+    {"hold_expired", TK_E_HOLD_EXPIRED},
+    {"insufficient", TK_E_INSUFFICIENT_BALANCE},
+    {NULL, TK_E__COUNT}
+};
+
 static const char *i64_text(apr_pool_t *p, int64_t v)
 {
     return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)v);
@@ -106,7 +120,6 @@ static tk_error_id read_body(request_rec *r, const char *id_key, int64_t *id,
 int mt_payments_charge(request_rec *r, const tk_route_match *m)
 {
     const char *params[6], *key = apr_table_get(r->headers_in, "Idempotency-Key");
-    const char *result;
     int64_t user, amount;
     tk_token token;
     tk_error_id err;
@@ -137,19 +150,9 @@ int mt_payments_charge(request_rec *r, const tk_route_match *m)
     if (!(res = mt_db_exec(r, 0, CHARGE_SQL, 6, params, &rc))) {
         return mt_reply_db_error(r, rc);
     }
-    result = mt_db_text(res, 0, 0);
-    if (strncmp(result, "token_", 6) == 0) {
-        mt_gate_error(result + 6, &err);
-        return mt_reply_error_msg(r, err, TK_MSG_USER_DENIED);
-    }
-    if (strcmp(result, "unknown_user") == 0) {
-        return mt_reply_error(r, TK_E_USER_NOT_FOUND);
-    }
-    if (strcmp(result, "invalid_amount") == 0) {
-        return mt_reply_error(r, TK_E_INVALID_AMOUNT);
-    }
-    if (strcmp(result, "key_reused") == 0) {
-        return mt_reply_error(r, TK_E_IDEMPOTENCY_KEY_REUSED);
+    if (mt_reply_outcome(r, mt_db_text(res, 0, 0), CHARGE_OUTCOMES,
+                         TK_MSG_USER_DENIED, &done)) {
+        return done;
     }
     body = json_object_new_object();
     json_object_object_add(body, "userName", json_object_new_string(mt_db_text(res, 0, 1)));
@@ -257,18 +260,8 @@ int mt_payments_pay(request_rec *r, const tk_route_match *m)
         return mt_reply_db_error(r, rc);
     }
     result = mt_db_text(res, 0, 0);
-    if (strncmp(result, "token_", 6) == 0) {
-        mt_gate_error(result + 6, &err);
-        return mt_reply_error_msg(r, err, TK_MSG_TICKET_DENIED);
-    }
-    if (strcmp(result, "ticket_not_found") == 0) {
-        return mt_reply_error(r, TK_E_TICKET_NOT_FOUND);
-    }
-    if (strcmp(result, "hold_expired") == 0) {
-        return mt_reply_error(r, TK_E_HOLD_EXPIRED);
-    }
-    if (strcmp(result, "insufficient") == 0) {
-        return mt_reply_error(r, TK_E_INSUFFICIENT_BALANCE);
+    if (mt_reply_outcome(r, result, PAY_OUTCOMES, TK_MSG_TICKET_DENIED, &done)) {
+        return done;
     }
     if (strcmp(result, "paid") == 0 && strcmp(mt_db_text(res, 0, 7), "expire") == 0) {
         mt_admission_now(r);    /* the slot this payment freed, at once */

@@ -93,6 +93,17 @@ int mt_reply_error_msg(request_rec *r, tk_error_id id, const char *message);
 int mt_reply_db_error(request_rec *r, mt_db_rc rc);
 /* Whether Content-Length already says the body is over TicketMaxBodyBytes. */
 int mt_body_too_large(request_rec *r);
+/* What a result text of the sql/ functions means when it is not success. */
+typedef struct {
+    const char *result;             /* "seat_taken"; NULL ends a list */
+    tk_error_id error;
+} mt_outcome;
+/* Answers the error a function's result names: "token_<status>" (the
+ * gate's, with the endpoint's 401 message denied, NULL for the default)
+ * or one of outcomes; *done is the handler's return value then. 0 when
+ * the result is none of them (success). */
+int mt_reply_outcome(request_rec *r, const char *result,
+                     const mt_outcome *outcomes, const char *denied, int *done);
 /* Reads the body within TicketMaxBodyBytes: OK, or the error to answer. */
 int mt_read_body(request_rec *r, const char **buf, apr_size_t *len,
                  tk_error_id *err);

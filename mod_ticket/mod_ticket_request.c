@@ -57,6 +57,25 @@ int mt_reply_db_error(request_rec *r, mt_db_rc rc)
     return mt_reply_error(r, rc == MT_DB_DOWN ? TK_E_UNAVAILABLE : TK_E_INTERNAL);
 }
 
+int mt_reply_outcome(request_rec *r, const char *result,
+                     const mt_outcome *outcomes, const char *denied, int *done)
+{
+    tk_error_id err;
+
+    if (strncmp(result, "token_", 6) == 0) {
+        mt_gate_error(result + 6, &err);
+        *done = mt_reply_error_msg(r, err, denied);
+        return 1;
+    }
+    for (; outcomes->result; ++outcomes) {
+        if (strcmp(result, outcomes->result) == 0) {
+            *done = mt_reply_error(r, outcomes->error);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 json_object *mt_json_i64(int64_t v)
 {
     return json_object_new_int64(v);

@@ -554,6 +554,15 @@ long th_enter(int port, long long user, char *out)
     return status;
 }
 
+const char *th_oversized_body(char *buf, size_t n)
+{
+    memset(buf, ' ', n - 1);
+    buf[n - 1] = '\0';
+    memcpy(buf, "{\"userId\": 1", 12);
+    buf[n - 2] = '}';
+    return buf;
+}
+
 int th_wait_until(int (*fn)(void *), void *arg, double seconds)
 {
     struct timespec start, now;

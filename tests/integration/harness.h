@@ -108,6 +108,10 @@ void th_assert_error(const th_resp *r, long status, const char *code,
  * out, at least 128 bytes) and the answer's status. */
 long th_enter(int port, long long user, char *out);
 
+/* A JSON body {"userId": 1} padded with blanks to fill buf (n - 1 bytes):
+ * over the default TicketMaxBodyBytes when n > 8193. */
+const char *th_oversized_body(char *buf, size_t n);
+
 /* Polls fn(arg) every 100 ms until it returns true or seconds pass. */
 int th_wait_until(int (*fn)(void *), void *arg, double seconds);
 

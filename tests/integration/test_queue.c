@@ -95,10 +95,7 @@ static void test_body_too_large(void **state)
     th_resp r;
     (void)state;
 
-    memset(body, ' ', sizeof(body) - 1);
-    body[sizeof(body) - 1] = '\0';
-    memcpy(body, "{\"userId\": 1", 12);
-    body[sizeof(body) - 2] = '}';
+    th_oversized_body(body, sizeof(body));
     th_http(&r, httpd.port, "POST", "/queues", NULL, body);
     th_assert_error(&r, 413, "PAYLOAD_TOO_LARGE", "요청 본문이 너무 큽니다.");
     th_resp_free(&r);
