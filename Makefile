@@ -27,7 +27,8 @@ deps:
 build-deps:
 	@scripts/deps.sh build
 
-module: build-deps $(MODULE)
+# builds only: installing packages is for run, test, bench and install
+module: $(MODULE)
 
 $(MODULE): $(CORE_SRC) $(GLUE_SRC) $(HEADERS) mod_ticket/ticket.map
 	@mkdir -p $(BUILD)
@@ -50,7 +51,8 @@ $(BUILD)/asan/mod_ticket.so: $(CORE_SRC) $(GLUE_SRC) $(HEADERS) mod_ticket/ticke
 	    $(CORE_SRC) $(GLUE_SRC) $(LIBS) \
 	    -Wl,--version-script=$(CURDIR)/mod_ticket/ticket.map
 
-install: module
+install: build-deps
+	$(MAKE) --no-print-directory module
 	scripts/install.sh
 
 run: deps module
@@ -97,8 +99,9 @@ $(BUILD)/bench/storm: bench/storm.c
 	@mkdir -p $(@D)
 	$(CC) -O2 $(WARN) -pthread -I$(PG_INC) -o $@ $< -lcurl -ljson-c -lpq
 
-bench: module $(BUILD)/bench/mktokens $(BUILD)/bench/storm
+bench:
 	@scripts/deps.sh bench
+	$(MAKE) --no-print-directory module $(BUILD)/bench/mktokens $(BUILD)/bench/storm
 	bench/run.sh
 
 clean:

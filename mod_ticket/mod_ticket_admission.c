@@ -14,34 +14,26 @@
 
 #define WATCHDOG_NAME "_ticket_admission_"
 
-static const char ADMIT_SQL[] =
+static const mt_statement ADMIT = {"tk_admit",
     "SELECT admitted, q_head, q_waiting, q_admitted_last_minute,"
     "       q_in_service, q_advanced_us"
-    "  FROM ticket_admit($1::integer, $2::integer)";
+    "  FROM ticket_admit($1::integer, $2::integer)", 2, MT_DB_REPEATABLE};
 
 static void admit_params(apr_pool_t *p, server_rec *s, const char **params)
 {
-    params[0] = apr_psprintf(p, "%" APR_INT64_T_FMT,
-                             (apr_int64_t)mt_conf_number(s, TK_CONF_CAPACITY));
-    params[1] = apr_psprintf(p, "%" APR_INT64_T_FMT,
-                             (apr_int64_t)mt_conf_number(s, TK_CONF_SERVICE_TTL));
+    params[0] = mt_conf_param(p, s, TK_CONF_CAPACITY);
+    params[1] = mt_conf_param(p, s, TK_CONF_SERVICE_TTL);
 }
 
 /* Refreshes this host's snapshot from ticket_admit()'s answer. */
 static void apply_admission(server_rec *s, const PGresult *res)
 {
-    tk_queue_view view;
-
-    view.head = mt_db_int64(res, 0, 1);
-    view.waiting = mt_db_int64(res, 0, 2);
-    view.admitted_last_minute = mt_db_int64(res, 0, 3);
-    view.in_service = mt_db_int64(res, 0, 4);
-    view.refreshed_at = mt_db_int64(res, 0, 5);
-    mt_snapshot_merge(&view);
+    mt_snapshot_merge_result(res);
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
                  TKLOG(020) "admitted %s; head %s, waiting %s, in service %s",
-                 mt_db_text(res, 0, 0), mt_db_text(res, 0, 1),
-                 mt_db_text(res, 0, 2), mt_db_text(res, 0, 4));
+                 mt_result_text(res, "admitted"), mt_result_text(res, "q_head"),
+                 mt_result_text(res, "q_waiting"),
+                 mt_result_text(res, "q_in_service"));
 }
 
 /* One tick of the job, on a connection of its own. */
@@ -63,7 +55,7 @@ static void admit_once(server_rec *s, apr_pool_t *p)
         return;
     }
     admit_params(p, s, params);
-    res = mt_db_exec_on(p, s, dbd, MT_DB_REPEATABLE, ADMIT_SQL, 2, params, &rc);
+    res = mt_db_run_on(p, s, dbd, &ADMIT, params, &rc);
     if (res) {
         apply_admission(s, res);
     }
@@ -99,7 +91,7 @@ void mt_admission_now(request_rec *r)
                && apr_atomic_xchg32(&admission_asked, 0)) {
             ++runs;
             admit_params(p, r->server, params);
-            res = mt_db_exec_in(r, p, MT_DB_REPEATABLE, ADMIT_SQL, 2, params, &rc);
+            res = mt_db_run_in(r, p, &ADMIT, params, &rc);
             if (res) {
                 apply_admission(r->server, res);
             }   /* else: the job admits at its next tick */
@@ -116,12 +108,24 @@ static apr_status_t admission_tick(int state, void *data, apr_pool_t *ptemp)
 {
     server_rec *s = data;
 
-    /* STARTING may come before mod_dbd's child_init made the pool */
+    /* STARTING may come before mod_dbd's child_init made the pool; until
+     * the handler has served a request, the host does not serve the API
+     * (the database may not even be configured yet) */
     if (state == AP_WATCHDOG_STATE_RUNNING) {
         mt_snapshot_heartbeat(apr_time_now());
-        admit_once(s, ptemp);
+        if (mt_snapshot_serving()) {
+            admit_once(s, ptemp);
+        }
     }
     return APR_SUCCESS;     /* anything else would stop the job for good */
+}
+
+const char *mt_admission_check(void)
+{
+    return APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance)
+           && APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback)
+           ? NULL : "mod_watchdog is required for the admission job "
+                    "(LoadModule watchdog_module, if not built in)";
 }
 
 int mt_admission_post_config(apr_pool_t *pconf, server_rec *s)
@@ -133,12 +137,6 @@ int mt_admission_post_config(apr_pool_t *pconf, server_rec *s)
 
     get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
     register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
-    if (!get_instance || !register_callback) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
-                     TKLOG(021) "mod_watchdog is required for the admission "
-                     "job (LoadModule watchdog_module, if not built in)");
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
     rv = get_instance(&wd, WATCHDOG_NAME, 0, 1, pconf);
     if (rv == APR_SUCCESS) {
         rv = register_callback(wd, apr_time_from_sec(
@@ -163,8 +161,8 @@ int mt_admission_monitor(apr_pool_t *p, server_rec *s)
         3 * mt_conf_number(s, TK_CONF_ADVANCE_INTERVAL) + 30);
 
     (void)p;
-    if (beat == 0) {
-        return DECLINED;    /* not started yet */
+    if (beat == 0 || !mt_snapshot_serving()) {
+        return DECLINED;    /* not started yet, or idle */
     }
     if (apr_time_now() - beat > limit) {
         if (!warned) {

@@ -57,6 +57,12 @@ int64_t mt_conf_number(const server_rec *s, tk_conf_number which)
     return v != MT_UNSET ? v : tk_conf_spec_of(which)->def;
 }
 
+const char *mt_conf_param(apr_pool_t *p, const server_rec *s,
+                          tk_conf_number which)
+{
+    return mt_i64_text(p, mt_conf_number(s, which));
+}
+
 int mt_conf_queue_open(const server_rec *s)
 {
     return mt_server_conf_of(s)->queue_open != 0;   /* unset = Open */

@@ -2,10 +2,12 @@
  *
  * We take the PGconn under mod_dbd's handle and use libpq directly:
  * SQLSTATEs, real NULLs, and our own prepared statements. Each statement
- * (a static SQL string) is prepared once per database session, named after
- * its address; a session is known by its backend PID, so a connection that
- * was reset (by us or by mod_dbd) simply prepares again, and a statement
- * the server no longer knows (26000) is prepared anew and run once more. A connection that died while idle in the pool
+ * (an mt_statement, named in its declaration) is prepared once per
+ * database session. What a session has prepared is kept with the
+ * connection (userdata of its pool, so it dies with the connection) and
+ * forgotten when the session changes (a reset, ours or mod_dbd's: a new
+ * backend PID); a statement the server no longer knows (26000) is prepared
+ * anew and run once more. A connection that died while idle in the pool
  * (PostgreSQL restarted) is noticed before the statement is sent, reset,
  * and the statement runs on the fresh session, so users never see it.
  * A connection lost during a statement is retried only for statements that
@@ -15,51 +17,44 @@
 #include <apr_hash.h>
 #include <apr_optional.h>
 #include <apr_strings.h>
-#include <apr_thread_mutex.h>
 #include "mod_ticket_private.h"
 
-/* What one database session has prepared; touched only by the thread that
- * holds the connection, looked up under a lock. */
+#define SESSION_KEY "mod_ticket:session"
+#define DOWN_LOG_EVERY apr_time_from_sec(10)
+
+/* What one database session has prepared. Only the thread that holds the
+ * connection touches it, so it needs no lock. */
 typedef struct {
     int backend_pid;
-    apr_pool_t *pool;
-    apr_hash_t *prepared;       /* SQL address -> name */
+    apr_hash_t *prepared;       /* statement name -> the statement */
 } session_state;
 
-static apr_pool_t *sessions_pool;
-static apr_hash_t *sessions;    /* PGconn * -> session_state */
-static apr_thread_mutex_t *sessions_lock;
-
-void mt_db_child_init(apr_pool_t *p)
+/* Named prepared statements live in the database session. A pooler in
+ * transaction mode (PgBouncer 1.18) runs each transaction on whichever
+ * server session is free, where they are unknown: this is the one place
+ * that decides between them and unnamed statements. */
+static int use_named_statements(const server_rec *s)
 {
-    apr_pool_create(&sessions_pool, p);
-    sessions = apr_hash_make(sessions_pool);
-    apr_thread_mutex_create(&sessions_lock, APR_THREAD_MUTEX_DEFAULT, p);
+    (void)s;
+    return 1;
 }
 
-static session_state *session_of(PGconn *c)
+static session_state *session_of(ap_dbd_t *dbd, PGconn *c)
 {
-    session_state *st;
+    session_state *st = NULL;
 
-    apr_thread_mutex_lock(sessions_lock);
-    st = apr_hash_get(sessions, &c, sizeof(c));
+    apr_pool_userdata_get((void **)&st, SESSION_KEY, dbd->pool);
     if (!st) {
-        PGconn **key = apr_palloc(sessions_pool, sizeof(*key));
-        st = apr_pcalloc(sessions_pool, sizeof(*st));
-        apr_pool_create(&st->pool, sessions_pool);
-        st->prepared = apr_hash_make(st->pool);
-        *key = c;
-        apr_hash_set(sessions, key, sizeof(*key), st);
+        st = apr_pcalloc(dbd->pool, sizeof(*st));
+        st->prepared = apr_hash_make(dbd->pool);
+        apr_pool_userdata_setn(st, SESSION_KEY, apr_pool_cleanup_null, dbd->pool);
     }
-    apr_thread_mutex_unlock(sessions_lock);
     if (st->backend_pid != PQbackendPID(c)) {
         apr_hash_clear(st->prepared);       /* a new session knows nothing */
         st->backend_pid = PQbackendPID(c);
     }
     return st;
 }
-
-#define DOWN_LOG_EVERY apr_time_from_sec(10)
 
 static apr_status_t clear_result(void *res)
 {
@@ -112,32 +107,28 @@ static int sqlstate_is(const PGresult *res, const char *state)
     return got && strcmp(got, state) == 0;
 }
 
-/* Prepares sql in this session (once) and runs it. */
-static PGresult *run(PGconn *c, const char *sql, int n,
+/* Prepares the statement in this session (once) and runs it. */
+static PGresult *run(session_state *st, PGconn *c, const mt_statement *stmt,
                      const char *const *params)
 {
-    session_state *st = sessions ? session_of(c) : NULL;
-    const char *name;
     PGresult *res;
     int again;
 
-    if (!st) {          /* no child_init (cannot happen in httpd) */
-        return PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+    if (!st) {
+        return PQexecParams(c, stmt->sql, stmt->nparams, NULL, params, NULL,
+                            NULL, 0);
     }
     for (again = 1; ; again = 0) {
-        name = apr_hash_get(st->prepared, &sql, sizeof(sql));
-        if (!name) {
-            name = apr_psprintf(st->pool, "tk_%pp", (void *)sql);
-            res = PQprepare(c, name, sql, n, NULL);
+        if (!apr_hash_get(st->prepared, stmt->name, APR_HASH_KEY_STRING)) {
+            res = PQprepare(c, stmt->name, stmt->sql, stmt->nparams, NULL);
             if (PQresultStatus(res) != PGRES_COMMAND_OK
                 && !sqlstate_is(res, "42P05")) {        /* already there */
                 return res;
             }
             PQclear(res);
-            apr_hash_set(st->prepared, apr_pmemdup(st->pool, &sql, sizeof(sql)),
-                         sizeof(sql), name);
+            apr_hash_set(st->prepared, stmt->name, APR_HASH_KEY_STRING, stmt);
         }
-        res = PQexecPrepared(c, name, n, params, NULL, NULL, 0);
+        res = PQexecPrepared(c, stmt->name, stmt->nparams, params, NULL, NULL, 0);
         if (!again || !sqlstate_is(res, "26000")) {     /* unknown statement */
             return res;
         }
@@ -146,15 +137,40 @@ static PGresult *run(PGconn *c, const char *sql, int n,
     }
 }
 
-PGresult *mt_db_exec_on(apr_pool_t *p, server_rec *s, ap_dbd_t *dbd, int flags,
-                        const char *sql, int nparams,
-                        const char *const *params, mt_db_rc *rc)
+/* The connection's libpq handle, or NULL when mod_dbd's driver is not
+ * pgsql (logged: the module cannot work on another database). */
+static PGconn *pg_handle(server_rec *s, ap_dbd_t *dbd)
 {
-    PGconn *c = apr_dbd_native_handle(dbd->driver, dbd->handle);
+    static volatile apr_time_t last;
+    const char *driver = apr_dbd_name(dbd->driver);
+
+    if (strcmp(driver, "pgsql") == 0) {
+        return apr_dbd_native_handle(dbd->driver, dbd->handle);
+    }
+    if (apr_time_now() - last >= DOWN_LOG_EVERY) {
+        last = apr_time_now();
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                     TKLOG(004) "mod_ticket requires 'DBDriver pgsql' and "
+                     "DBDParams for its PostgreSQL database (the driver here "
+                     "is %s)", driver);
+    }
+    return NULL;
+}
+
+PGresult *mt_db_run_on(apr_pool_t *p, server_rec *s, ap_dbd_t *dbd,
+                       const mt_statement *stmt, const char *const *params,
+                       mt_db_rc *rc)
+{
+    PGconn *c = pg_handle(s, dbd);
+    session_state *st;
     PGresult *res;
-    int tries = (flags & MT_DB_REPEATABLE) ? 2 : 1;
+    int tries = (stmt->flags & MT_DB_REPEATABLE) ? 2 : 1;
     const char *state;
 
+    if (!c) {
+        *rc = MT_DB_FAILED;
+        return NULL;
+    }
     if (idle_conn_is_dead(c)) {
         PQreset(c);     /* nothing was sent yet: a fresh session is safe */
     }
@@ -164,7 +180,8 @@ PGresult *mt_db_exec_on(apr_pool_t *p, server_rec *s, ap_dbd_t *dbd, int flags,
             *rc = MT_DB_DOWN;
             return NULL;
         }
-        res = run(c, sql, nparams, params);
+        st = use_named_statements(s) ? session_of(dbd, c) : NULL;
+        res = run(st, c, stmt, params);
         if (PQresultStatus(res) == PGRES_TUPLES_OK
             || PQresultStatus(res) == PGRES_COMMAND_OK) {
             apr_pool_cleanup_register(p, res, clear_result,
@@ -187,17 +204,16 @@ PGresult *mt_db_exec_on(apr_pool_t *p, server_rec *s, ap_dbd_t *dbd, int flags,
     }
     else {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
-                     TKLOG(011) "statement failed (SQLSTATE %s): %s",
-                     state ? state : "?", PQresultErrorMessage(res));
+                     TKLOG(011) "statement %s failed (SQLSTATE %s): %s",
+                     stmt->name, state ? state : "?", PQresultErrorMessage(res));
         *rc = MT_DB_FAILED;
     }
     PQclear(res);
     return NULL;
 }
 
-PGresult *mt_db_exec_in(request_rec *r, apr_pool_t *p, int flags,
-                        const char *sql, int nparams,
-                        const char *const *params, mt_db_rc *rc)
+PGresult *mt_db_run_in(request_rec *r, apr_pool_t *p, const mt_statement *stmt,
+                       const char *const *params, mt_db_rc *rc)
 {
     static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *acquire;
     ap_dbd_t *dbd;
@@ -211,13 +227,13 @@ PGresult *mt_db_exec_in(request_rec *r, apr_pool_t *p, int flags,
         *rc = MT_DB_DOWN;
         return NULL;
     }
-    return mt_db_exec_on(p, r->server, dbd, flags, sql, nparams, params, rc);
+    return mt_db_run_on(p, r->server, dbd, stmt, params, rc);
 }
 
-PGresult *mt_db_exec(request_rec *r, int flags, const char *sql, int nparams,
-                     const char *const *params, mt_db_rc *rc)
+PGresult *mt_db_run(request_rec *r, const mt_statement *stmt,
+                    const char *const *params, mt_db_rc *rc)
 {
-    return mt_db_exec_in(r, r->pool, flags, sql, nparams, params, rc);
+    return mt_db_run_in(r, r->pool, stmt, params, rc);
 }
 
 const char *mt_db_text(const PGresult *res, int row, int col)

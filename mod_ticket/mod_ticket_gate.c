@@ -1,52 +1,117 @@
-/* mod_ticket_gate.c: the service-token gate of endpoints 3-6.
+/* mod_ticket_gate.c: the order of checks every endpoint follows
+ * (openapi.yaml): body size, the token, the syntax of body and path, the
+ * userId named against the token's, then the endpoint's statement.
  *
  * The token's signature is checked here; a token the snapshot shows
- * waiting is refused without the database; otherwise the token's state is
- * one indexed lookup (ticket_token_status() in sql/) joined into the
- * endpoint's own statement, and mt_gate_error() reads its answer. */
-#include <apr_strings.h>
+ * waiting is refused without the database where only service will do.
+ * Otherwise the token's state is one indexed lookup (ticket_token_status()
+ * in sql/) that the endpoint joins into its own statement (MT_GATE_SQL),
+ * so an admitted token costs no extra round trip; only a request refused
+ * before its statement (400, 403) reads the token's state on its own,
+ * because the token decides first. */
 #include "mod_ticket_private.h"
 
-int mt_gate_open(request_rec *r, tk_token *t, const char **params,
-                 tk_error_id *err)
+const mt_gate_rule MT_GATE_ENTER = {MT_NEED_NONE, 0, NULL};
+const mt_gate_rule MT_GATE_POLL = {MT_NEED_GENUINE, 0, NULL};
+const mt_gate_rule MT_GATE_SERVICE = {MT_NEED_SERVICE, 0, NULL};
+const mt_gate_rule MT_GATE_MONEY = {MT_NEED_LIVE, 0, TK_MSG_USER_DENIED};
+const mt_gate_rule MT_GATE_PAY = {MT_NEED_SERVICE, 1, TK_MSG_TICKET_DENIED};
+
+static const mt_statement TOKEN_STATUS = {
+    "tk_token_status", "SELECT g.status FROM " MT_GATE_SQL, 2, MT_DB_REPEATABLE
+};
+
+/* ticket_token_status()'s words, as refusals */
+static const mt_outcome REFUSALS[] = {
+    {"wait", TK_E_TOKEN_NOT_ADMITTED},
+    {"expire", TK_E_TOKEN_EXPIRED},
+    {"invalid", TK_E_TOKEN_INVALID},
+    {NULL, TK_E_NONE}
+};
+
+/* What the rule makes of a token state: TK_E_NONE when it passes. */
+static tk_error_id judge(const mt_gate_rule *rule, const char *status)
+{
+    const mt_outcome *o;
+
+    if (status && (strcmp(status, "service") == 0
+                   || (rule->need == MT_NEED_LIVE && strcmp(status, "wait") == 0))) {
+        return TK_E_NONE;
+    }
+    for (o = REFUSALS; status && o->result; ++o) {
+        if (strcmp(status, o->result) == 0) {
+            return o->error;
+        }
+    }
+    return TK_E_TOKEN_INVALID;
+}
+
+static int answer(request_rec *r, mt_gate *g, tk_error_id err)
+{
+    const tk_error *e = tk_error_get(err);
+
+    g->done = mt_reply_error_msg(r, err, e->status == HTTP_UNAUTHORIZED
+                                         ? g->rule->denied : NULL);
+    return 0;
+}
+
+/* An answer decided before the statement (400, 403): the token, looked up
+ * on its own, still comes first. */
+static int refuse_after_token(request_rec *r, mt_gate *g, tk_error_id err)
+{
+    tk_error_id refusal;
+    PGresult *res;
+    mt_db_rc rc;
+
+    if (g->rule->need < MT_NEED_LIVE) {
+        return answer(r, g, err);       /* the signature was all there was */
+    }
+    if (!(res = mt_db_run(r, &TOKEN_STATUS, g->params, &rc))) {
+        g->done = mt_reply_db_error(r, rc);
+        return 0;
+    }
+    refusal = judge(g->rule, mt_db_text(res, 0, 0));
+    return answer(r, g, refusal != TK_E_NONE ? refusal : err);
+}
+
+int mt_gate_pass(request_rec *r, const mt_gate_rule *rule, tk_error_id input,
+                 int64_t user, mt_gate *g)
 {
     tk_queue_view view;
 
-    if (!mt_request_token(r, t)) {
-        *err = TK_E_TOKEN_INVALID;
-        return 0;
+    memset(g, 0, sizeof(*g));
+    g->rule = rule;
+    if (input == TK_E_PAYLOAD_TOO_LARGE) {
+        return answer(r, g, input);
     }
-    mt_snapshot_read(&view);
-    if (view.refreshed_at != 0 && t->seq > view.head) {
-        *err = TK_E_TOKEN_NOT_ADMITTED;   /* still waiting, by the snapshot */
-        return 0;
+    if (rule->need != MT_NEED_NONE) {
+        if (!mt_request_token(r, &g->token)) {
+            return answer(r, g, TK_E_TOKEN_INVALID);
+        }
+        mt_snapshot_read(&view);
+        if (rule->need == MT_NEED_SERVICE && !rule->replay_first
+            && view.refreshed_at != 0 && g->token.seq > view.head) {
+            return answer(r, g, TK_E_TOKEN_NOT_ADMITTED);
+        }
+        g->params[0] = mt_i64_text(r->pool, g->token.seq);
+        g->params[1] = mt_i64_text(r->pool, g->token.user_id);
     }
-    params[0] = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, (apr_int64_t)t->seq);
-    params[1] = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, (apr_int64_t)t->user_id);
+    if (input != TK_E_NONE) {
+        return refuse_after_token(r, g, input);
+    }
+    if (user != 0 && user != g->token.user_id) {
+        return refuse_after_token(r, g, TK_E_FORBIDDEN);
+    }
     return 1;
 }
 
-int mt_gate_error(const char *status, tk_error_id *err)
+int mt_gate_refused(request_rec *r, mt_gate *g, const char *status)
 {
-    if (status && strcmp(status, "service") == 0) {
+    tk_error_id refusal = judge(g->rule, status);
+
+    if (refusal == TK_E_NONE) {
         return 0;
     }
-    *err = !status || strcmp(status, "invalid") == 0 ? TK_E_TOKEN_INVALID
-         : strcmp(status, "wait") == 0 ? TK_E_TOKEN_NOT_ADMITTED
-         : TK_E_TOKEN_EXPIRED;
+    answer(r, g, refusal);
     return 1;
-}
-
-int mt_gate_alone(request_rec *r, const char **params, tk_error_id *err)
-{
-    static const char GATE_SQL[] =
-        "SELECT ticket_token_status($1::bigint, $2::bigint)";
-    mt_db_rc rc;
-    PGresult *res = mt_db_exec(r, MT_DB_REPEATABLE, GATE_SQL, 2, params, &rc);
-
-    if (!res) {
-        *err = rc == MT_DB_DOWN ? TK_E_UNAVAILABLE : TK_E_INTERNAL;
-        return 1;
-    }
-    return mt_gate_error(mt_db_text(res, 0, 0), err);
 }

@@ -1,40 +1,36 @@
-/* mod_ticket_handler.c: the "ticket" handler: route table, then the
- * resource function. Routes are matched relative to the <Location>. */
-#include <apr_strings.h>
+/* mod_ticket_handler.c: the "ticket" handler: the API's route table
+ * (tk_api_routes, in the core), then the resource function. Routes are
+ * matched relative to the <Location> that serves the API. */
 #include "mod_ticket_private.h"
 
-enum {
-    ROUTE_QUEUES_ENTER, ROUTE_QUEUES_POLL, ROUTE_CONCERTS, ROUTE_DATES,
-    ROUTE_SEATS, ROUTE_HOLD, ROUTE_CHARGE, ROUTE_HISTORY, ROUTE_PAY,
-    ROUTE_HEALTH
+static mt_resource_fn *const resources[TK_API__COUNT] = {
+    [TK_API_QUEUES_ENTER] = mt_queues_enter,
+    [TK_API_QUEUES_POLL]  = mt_queues_poll,
+    [TK_API_CONCERTS]     = mt_concerts_list,
+    [TK_API_DATES]        = mt_concerts_dates,
+    [TK_API_SEATS]        = mt_concerts_seats,
+    [TK_API_HOLD]         = mt_holds_create,
+    [TK_API_CHARGE]       = mt_payments_charge,
+    [TK_API_HISTORY]      = mt_payments_history,
+    [TK_API_PAY]          = mt_payments_pay,
+    [TK_API_HEALTH]       = mt_health,
 };
 
-static const tk_route routes[] = {
-    {"POST", "/queues", ROUTE_QUEUES_ENTER},
-    {"GET",  "/queues", ROUTE_QUEUES_POLL},
-    {"GET",  "/concerts", ROUTE_CONCERTS},
-    {"GET",  "/concerts/:concertId/dates", ROUTE_DATES},
-    {"GET",  "/concerts/:concertId/dates/:date/seats", ROUTE_SEATS},
-    {"POST", "/concerts/:concertId/schedules/:scheduleId/seats/:seatId/ticket",
-             ROUTE_HOLD},
-    {"PATCH", "/payments/charges", ROUTE_CHARGE},
-    {"GET",  "/payments/:userId/accounts", ROUTE_HISTORY},
-    {"POST", "/payments/pays", ROUTE_PAY},
-    {"GET",  "/health", ROUTE_HEALTH},
-};
+/* A request the module cannot serve: it was not set up (no
+ * TicketSecretFile in the main server config). Logged at most every 10 s. */
+static int refuse_unready(request_rec *r)
+{
+    static volatile apr_time_t last;
 
-static mt_resource_fn *const resources[] = {
-    [ROUTE_QUEUES_ENTER] = mt_queues_enter,
-    [ROUTE_QUEUES_POLL]  = mt_queues_poll,
-    [ROUTE_CONCERTS]     = mt_concerts_list,
-    [ROUTE_DATES]        = mt_concerts_dates,
-    [ROUTE_SEATS]        = mt_concerts_seats,
-    [ROUTE_HOLD]         = mt_holds_create,
-    [ROUTE_CHARGE]       = mt_payments_charge,
-    [ROUTE_HISTORY]      = mt_payments_history,
-    [ROUTE_PAY]          = mt_payments_pay,
-    [ROUTE_HEALTH]       = mt_health,
-};
+    if (apr_time_now() - last >= apr_time_from_sec(10)) {
+        last = apr_time_now();
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      TKLOG(002) "'SetHandler ticket' applies to %s, but "
+                      "mod_ticket is not set up: TicketSecretFile is "
+                      "required in the main server configuration", r->uri);
+    }
+    return mt_reply_error(r, TK_E_INTERNAL);
+}
 
 int mt_handler(request_rec *r)
 {
@@ -43,8 +39,11 @@ int mt_handler(request_rec *r)
     if (!r->handler || strcmp(r->handler, MT_HANDLER) != 0) {
         return DECLINED;
     }
-    switch (tk_route_find(r->pool, routes, (int)(sizeof(routes) / sizeof(routes[0])),
-                          mt_api_path(r->uri), r->method, &m)) {
+    if (!mt_module_ready()) {
+        return refuse_unready(r);
+    }
+    mt_snapshot_mark_serving();
+    switch (tk_api_route_find(r->pool, mt_api_path(r), r->method, &m)) {
     case TK_ROUTE_FOUND:
         if (mt_body_too_large(r)) {     /* before the token, for every route */
             return mt_reply_error(r, TK_E_PAYLOAD_TOO_LARGE);

@@ -46,15 +46,10 @@ void *mt_merge_server_conf(apr_pool_t *p, void *base, void *add);
 
 mt_server_conf *mt_server_conf_of(const server_rec *s);
 int64_t mt_conf_number(const server_rec *s, tk_conf_number which);
+/* The same as statement parameter text, from p. */
+const char *mt_conf_param(apr_pool_t *p, const server_rec *s,
+                          tk_conf_number which);
 int mt_conf_queue_open(const server_rec *s);
-
-/* ---- shared-memory queue snapshot (mod_ticket_snapshot.c) ---- */
-
-apr_status_t mt_snapshot_attach(apr_pool_t *pconf, server_rec *s);
-void mt_snapshot_read(tk_queue_view *view);
-void mt_snapshot_merge(const tk_queue_view *next);
-void mt_snapshot_heartbeat(apr_time_t when);
-apr_time_t mt_snapshot_last_heartbeat(void);
 
 /* ---- database (mod_ticket_db.c) ---- */
 
@@ -66,63 +61,155 @@ typedef enum {
 
 #define MT_DB_REPEATABLE 1   /* safe to run twice: retried once on a fresh connection */
 
-/* Runs one statement (text parameters, text results) on the request's
- * pooled connection. The result lives until r->pool is cleared. */
-PGresult *mt_db_exec(request_rec *r, int flags, const char *sql, int nparams,
-                     const char *const *params, mt_db_rc *rc);
+/* One SQL statement, declared next to its use: prepared once per database
+ * session under its name (lower case, unique in the module). Parameters
+ * and results are text. */
+typedef struct {
+    const char *name;       /* "tk_hold" */
+    const char *sql;
+    int nparams;
+    int flags;              /* MT_DB_REPEATABLE or 0 */
+} mt_statement;
+
+/* Runs a statement on the request's pooled connection. The result lives
+ * until r->pool is cleared; NULL and *rc when it failed (logged). */
+PGresult *mt_db_run(request_rec *r, const mt_statement *stmt,
+                    const char *const *params, mt_db_rc *rc);
 /* The same with the result in pool p (a subpool of r->pool). */
-PGresult *mt_db_exec_in(request_rec *r, apr_pool_t *p, int flags,
-                        const char *sql, int nparams,
-                        const char *const *params, mt_db_rc *rc);
+PGresult *mt_db_run_in(request_rec *r, apr_pool_t *p, const mt_statement *stmt,
+                       const char *const *params, mt_db_rc *rc);
 /* The same on a connection of the caller's (the admission job's). */
-PGresult *mt_db_exec_on(apr_pool_t *p, server_rec *s, ap_dbd_t *dbd, int flags,
-                        const char *sql, int nparams,
-                        const char *const *params, mt_db_rc *rc);
+PGresult *mt_db_run_on(apr_pool_t *p, server_rec *s, ap_dbd_t *dbd,
+                       const mt_statement *stmt, const char *const *params,
+                       mt_db_rc *rc);
 const char *mt_db_text(const PGresult *res, int row, int col);
 int64_t mt_db_int64(const PGresult *res, int row, int col);
 int mt_db_is_null(const PGresult *res, int row, int col);
 void mt_db_report_down(server_rec *s, const char *what, const char *detail);
-void mt_db_child_init(apr_pool_t *p);
 
-/* ---- requests and replies (mod_ticket_request.c) ---- */
+/* ---- shared-memory queue snapshot (mod_ticket_snapshot.c) ---- */
 
+apr_status_t mt_snapshot_attach(apr_pool_t *pconf, server_rec *s);
+void mt_snapshot_read(tk_queue_view *view);
+void mt_snapshot_merge(const tk_queue_view *next);
+/* Merges a result's queue view: its columns q_head, q_waiting,
+ * q_admitted_last_minute, q_in_service and q_advanced_us (row 0). */
+void mt_snapshot_merge_result(const PGresult *res);
+/* The handler marks that this host serves the API: until then (and
+ * after a full restart) the admission job stays idle. */
+void mt_snapshot_mark_serving(void);
+int mt_snapshot_serving(void);
+void mt_snapshot_heartbeat(apr_time_t when);
+apr_time_t mt_snapshot_last_heartbeat(void);
+
+/* ---- reading requests (mod_ticket_request.c) ---- */
+
+/* The part of the URI the routes are matched against: relative to the
+ * <Location> whose configuration applies, or the whole URI. */
+const char *mt_api_path(request_rec *r);
+/* Whether Content-Length already says the body is over TicketMaxBodyBytes. */
+int mt_body_too_large(request_rec *r);
+/* Reads the body within TicketMaxBodyBytes: OK, or the error to answer. */
+int mt_read_body(request_rec *r, const char **buf, apr_size_t *len,
+                 tk_error_id *err);
+/* The request's JSON body as an object (freed with r->pool): TK_E_NONE,
+ * or the error (413, or 400 for anything but a JSON object). */
+tk_error_id mt_read_json(request_rec *r, json_object **body);
+/* The request's genuine queue token, or 0. */
+int mt_request_token(request_rec *r, tk_token *t);
+char *mt_token_text(request_rec *r, const tk_token *t);
+const char *mt_i64_text(apr_pool_t *p, int64_t v);
+
+/* ---- the token gate (mod_ticket_gate.c) ---- */
+
+typedef enum {
+    MT_NEED_NONE = 0,       /* endpoint 1: no token */
+    MT_NEED_GENUINE,        /* 2: one this server signed, in any state */
+    MT_NEED_LIVE,           /* 7, 8: waiting or in service */
+    MT_NEED_SERVICE         /* 3-6, 9: in service */
+} mt_token_need;
+
+typedef struct {
+    mt_token_need need;
+    int replay_first;       /* 9: the statement recognises a replay before
+                             * it judges the token (any genuine one) */
+    const char *denied;     /* the endpoint's 401 message, or NULL */
+} mt_gate_rule;
+
+extern const mt_gate_rule MT_GATE_ENTER, MT_GATE_POLL, MT_GATE_SERVICE,
+                          MT_GATE_MONEY, MT_GATE_PAY;
+
+/* The token's state as a statement's own column, joined to what it reads:
+ * "SELECT g.status, … FROM " MT_GATE_SQL " LEFT JOIN …". Gated statements
+ * take the token as $1 (seq) and $2 (user), the gate's params[0..1]. The
+ * planner runs it once, not once per row, because of the OFFSET 0. */
+#define MT_GATE_SQL \
+    "(SELECT ticket_token_status($1::bigint, $2::bigint) AS status OFFSET 0) g"
+#define MT_GATE_PARAMS_MAX 8
+
+typedef struct {
+    const mt_gate_rule *rule;
+    tk_token token;
+    const char *params[MT_GATE_PARAMS_MAX]; /* $1, $2: the token; then the
+                                             * endpoint's */
+    int done;               /* the handler's return value once answered */
+} mt_gate;
+
+/* The order of checks (openapi.yaml) up to the endpoint's statement: body
+ * size, the token, the syntax of body and path (input: TK_E_NONE or the
+ * error reading them gave), and the userId they name (user; 0 for none)
+ * against the token's. The token's state decides before syntax and
+ * userId: when those fail, it is read from the database first. 1: go on
+ * to the statement; 0: answered (return g->done). */
+int mt_gate_pass(request_rec *r, const mt_gate_rule *rule, tk_error_id input,
+                 int64_t user, mt_gate *g);
+/* After the statement: 1 and answered (g->done) when the token's state
+ * (ticket_token_status()'s word) does not pass the rule. */
+int mt_gate_refused(request_rec *r, mt_gate *g, const char *status);
+
+/* ---- replies (mod_ticket_reply.c) ---- */
+
+/* Puts obj when p is cleared. */
+void mt_json_owned_by(apr_pool_t *p, json_object *obj);
 int mt_reply_json(request_rec *r, int status, json_object *body);
 int mt_reply_error(request_rec *r, tk_error_id id);
 /* The same with the endpoint's own message (the 401s of endpoints 7-9). */
 int mt_reply_error_msg(request_rec *r, tk_error_id id, const char *message);
 int mt_reply_db_error(request_rec *r, mt_db_rc rc);
-/* Whether Content-Length already says the body is over TicketMaxBodyBytes. */
-int mt_body_too_large(request_rec *r);
-/* What a result text of the sql/ functions means when it is not success. */
+
+/* What a result word of the sql/ functions means when it is not success. */
 typedef struct {
     const char *result;             /* "seat_taken"; NULL ends a list */
     tk_error_id error;
 } mt_outcome;
-/* Answers the error a function's result names: "token_<status>" (the
- * gate's, with the endpoint's 401 message denied, NULL for the default)
- * or one of outcomes; *done is the handler's return value then. 0 when
- * the result is none of them (success). */
-int mt_reply_outcome(request_rec *r, const char *result,
-                     const mt_outcome *outcomes, const char *denied, int *done);
-/* Reads the body within TicketMaxBodyBytes: OK, or the error to answer. */
-int mt_read_body(request_rec *r, const char **buf, apr_size_t *len,
-                 tk_error_id *err);
-/* The request's genuine queue token, or 0. */
-int mt_request_token(request_rec *r, tk_token *t);
-char *mt_token_text(request_rec *r, const tk_token *t);
+/* Answers the error a function's result names: "token_<status>" (judged
+ * by the gate) or one of outcomes. 1 when answered (g->done), 0 when the
+ * result is none of them (success). */
+int mt_reply_outcome(request_rec *r, mt_gate *g, const char *result,
+                     const mt_outcome *outcomes);
+
+/* A reply member read from a result column. */
+typedef enum { MT_INT, MT_TEXT, MT_BOOL, MT_FIXED } mt_field_type;
+typedef struct {
+    const char *key;        /* JSON member; NULL ends a list */
+    const char *column;     /* result column (MT_FIXED: the text itself) */
+    mt_field_type type;
+} mt_field;
+
+/* Adds the fields of one result row to obj (a new object when NULL). */
+json_object *mt_json_row(json_object *obj, const PGresult *res, int row,
+                         const mt_field *fields);
+/* An array of the rows whose column `present` is not NULL (outer joins
+ * give one row of NULLs for none). */
+json_object *mt_json_rows(const PGresult *res, const char *present,
+                          const mt_field *fields);
+/* An array of a column's values that are not NULL, as strings. */
+json_object *mt_json_texts(const PGresult *res, const char *column);
+/* Whether the result's column is NULL in row 0, or 't'; its text. */
+int mt_result_null(const PGresult *res, const char *column);
+int mt_result_true(const PGresult *res, const char *column);
+const char *mt_result_text(const PGresult *res, const char *column);
 json_object *mt_json_i64(int64_t v);
-
-/* ---- service-token gate (mod_ticket_gate.c) ---- */
-
-/* Checks the token's signature and the snapshot: 1 with params[0..1] set
- * (seq, user, for the endpoint's statement), or 0 and *err. */
-int mt_gate_open(request_rec *r, tk_token *t, const char **params,
-                 tk_error_id *err);
-/* 1 and *err when ticket_token_status() said anything but 'service'. */
-int mt_gate_error(const char *status, tk_error_id *err);
-/* The gate's lookup on its own (for answers decided before the endpoint's
- * statement, e.g. malformed input): 1 and *err unless in service. */
-int mt_gate_alone(request_rec *r, const char **params, tk_error_id *err);
 
 /* ---- resources (one file each) ---- */
 
@@ -140,6 +227,8 @@ mt_resource_fn mt_payments_pay;
 
 /* ---- admission job (mod_ticket_admission.c) ---- */
 
+/* Checks what the job needs (mod_watchdog); NULL or the error. */
+const char *mt_admission_check(void);
 int mt_admission_post_config(apr_pool_t *pconf, server_rec *s);
 int mt_admission_monitor(apr_pool_t *p, server_rec *s);
 /* Admits at once on the request's connection (a payment freed a slot). */
@@ -148,7 +237,8 @@ void mt_admission_now(request_rec *r);
 /* ---- handler (mod_ticket_handler.c) and module (mod_ticket.c) ---- */
 
 int mt_handler(request_rec *r);
-/* uri relative to the longest <Location> that serves the API. */
-const char *mt_api_path(const char *uri);
+/* Whether this generation's post_config set the module up (snapshot,
+ * admission job); the handler refuses to serve until it has. */
+int mt_module_ready(void);
 
 #endif

@@ -1,84 +1,31 @@
-/* mod_ticket_request.c: reading requests and writing JSON replies. Every
- * reply of the handler, errors included, is JSON. */
+/* mod_ticket_request.c: reading requests: where the API lives in the URI,
+ * the body within its limit, the JSON object in it, the queue token. */
 #include <apr_strings.h>
+#include <http_core.h>
 #include "mod_ticket_private.h"
 #include "tk_json.h"
 
-#define RETRY_AFTER_SECONDS "2"
-
-static apr_status_t put_json(void *obj)
+/* core keeps the path of the last section merged into the request's
+ * configuration; a literal <Location> there (not a regex or wildcard,
+ * not a <Directory>, whose path counts components) is the API's root. */
+const char *mt_api_path(request_rec *r)
 {
-    json_object_put(obj);
-    return APR_SUCCESS;
-}
+    const core_dir_config *d = ap_get_core_module_config(r->per_dir_config);
+    size_t n;
 
-int mt_reply_json(request_rec *r, int status, json_object *body)
-{
-    size_t len = 0;
-    const char *text;
-
-    apr_pool_cleanup_register(r->pool, body, put_json, apr_pool_cleanup_null);
-    text = tk_json_text(body, &len);
-    r->status = status;
-    ap_set_content_type(r, "application/json; charset=utf-8");
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    ap_set_content_length(r, (apr_off_t)len + 1);
-    if (!r->header_only) {
-        ap_rwrite(text, (int)len, r);
-        ap_rputc('\n', r);
+    if (!d || !d->d || d->r || d->d_is_fnmatch || d->d_components != 0
+        || d->d[0] != '/') {
+        return r->uri;
     }
-    return OK;
-}
-
-int mt_reply_error(request_rec *r, tk_error_id id)
-{
-    return mt_reply_error_msg(r, id, NULL);
-}
-
-int mt_reply_error_msg(request_rec *r, tk_error_id id, const char *message)
-{
-    const tk_error *e = tk_error_get(id);
-    json_object *body = json_object_new_object();
-
-    json_object_object_add(body, "error",
-                           json_object_new_string(message ? message : e->message));
-    json_object_object_add(body, "code", json_object_new_string(e->code));
-    if (e->status == HTTP_SERVICE_UNAVAILABLE) {
-        apr_table_setn(r->err_headers_out, "Retry-After", RETRY_AFTER_SECONDS);
+    n = strlen(d->d);
+    while (n > 0 && d->d[n - 1] == '/') {
+        --n;
     }
-    if (e->status == HTTP_REQUEST_ENTITY_TOO_LARGE) {
-        r->connection->keepalive = AP_CONN_CLOSE;   /* the rest is unread */
+    if (n == 0 || strncmp(r->uri, d->d, n) != 0
+        || (r->uri[n] != '/' && r->uri[n] != '\0')) {
+        return r->uri;
     }
-    return mt_reply_json(r, e->status, body);
-}
-
-int mt_reply_db_error(request_rec *r, mt_db_rc rc)
-{
-    return mt_reply_error(r, rc == MT_DB_DOWN ? TK_E_UNAVAILABLE : TK_E_INTERNAL);
-}
-
-int mt_reply_outcome(request_rec *r, const char *result,
-                     const mt_outcome *outcomes, const char *denied, int *done)
-{
-    tk_error_id err;
-
-    if (strncmp(result, "token_", 6) == 0) {
-        mt_gate_error(result + 6, &err);
-        *done = mt_reply_error_msg(r, err, denied);
-        return 1;
-    }
-    for (; outcomes->result; ++outcomes) {
-        if (strcmp(result, outcomes->result) == 0) {
-            *done = mt_reply_error(r, outcomes->error);
-            return 1;
-        }
-    }
-    return 0;
-}
-
-json_object *mt_json_i64(int64_t v)
-{
-    return json_object_new_int64(v);
+    return r->uri[n] ? r->uri + n : "/";
 }
 
 int mt_body_too_large(request_rec *r)
@@ -128,6 +75,23 @@ int mt_read_body(request_rec *r, const char **buf, apr_size_t *len,
     return OK;
 }
 
+tk_error_id mt_read_json(request_rec *r, json_object **body)
+{
+    const char *buf;
+    apr_size_t len;
+    tk_error_id err;
+
+    *body = NULL;
+    if (mt_read_body(r, &buf, &len, &err) != OK) {
+        return err;
+    }
+    if (!(*body = tk_json_parse_object(buf, len))) {
+        return TK_E_BAD_REQUEST;
+    }
+    mt_json_owned_by(r->pool, *body);
+    return TK_E_NONE;
+}
+
 int mt_request_token(request_rec *r, tk_token *t)
 {
     const mt_server_conf *c = mt_server_conf_of(r->server);
@@ -150,4 +114,9 @@ char *mt_token_text(request_rec *r, const tk_token *t)
         return NULL;
     }
     return text;
+}
+
+const char *mt_i64_text(apr_pool_t *p, int64_t v)
+{
+    return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)v);
 }

@@ -19,6 +19,7 @@ typedef struct {
     volatile apr_uint64_t in_service;
     volatile apr_uint64_t refreshed_at;
     volatile apr_uint64_t heartbeat;
+    volatile apr_uint64_t serving;      /* the handler has run: 1 */
 } mt_shared;
 
 typedef struct {
@@ -36,6 +37,10 @@ apr_status_t mt_snapshot_attach(apr_pool_t *pconf, server_rec *s)
     (void)pconf;
     if (!kept) {
         kept = ap_retained_data_create(key, sizeof(*kept));
+    }
+    /* a module of another layout (an upgrade, then a graceful restart)
+     * starts afresh */
+    if (!kept->shm || apr_shm_size_get(kept->shm) != sizeof(mt_shared)) {
         /* anonymous: inherited by every child forked from now on */
         rv = apr_shm_create(&kept->shm, sizeof(mt_shared), NULL,
                             s->process->pool);
@@ -91,6 +96,37 @@ void mt_snapshot_merge(const tk_queue_view *next)
         apr_atomic_set64(&shared->in_service, (apr_uint64_t)next->in_service);
         apr_atomic_set64(&shared->refreshed_at, (apr_uint64_t)next->refreshed_at);
     }
+}
+
+/* One queue-view column of row 0, by name. */
+static int64_t view_column(const PGresult *res, const char *column)
+{
+    int col = PQfnumber(res, column);
+    return col < 0 ? 0 : mt_db_int64(res, 0, col);
+}
+
+void mt_snapshot_merge_result(const PGresult *res)
+{
+    tk_queue_view view;
+
+    view.head = view_column(res, "q_head");
+    view.waiting = view_column(res, "q_waiting");
+    view.admitted_last_minute = view_column(res, "q_admitted_last_minute");
+    view.in_service = view_column(res, "q_in_service");
+    view.refreshed_at = view_column(res, "q_advanced_us");
+    mt_snapshot_merge(&view);
+}
+
+void mt_snapshot_mark_serving(void)
+{
+    if (shared && !apr_atomic_read64(&shared->serving)) {
+        apr_atomic_set64(&shared->serving, 1);
+    }
+}
+
+int mt_snapshot_serving(void)
+{
+    return shared && apr_atomic_read64(&shared->serving) != 0;
 }
 
 void mt_snapshot_heartbeat(apr_time_t when)

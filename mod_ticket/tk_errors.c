@@ -1,5 +1,6 @@
 /* tk_errors.c: the API's error catalogue. */
 #include <stddef.h>
+#include <stdio.h>
 #include "tk_errors.h"
 
 static const tk_error errors[TK_E__COUNT] = {
@@ -36,4 +37,9 @@ const tk_error *tk_error_get(tk_error_id id)
         id = TK_E_INTERNAL;
     }
     return &errors[id];
+}
+
+void tk_msg_waiting(char *out, long long position)
+{
+    snprintf(out, TK_MSG_WAITING_MAX, "현재 대기열은 %lld명입니다.", position);
 }

@@ -4,6 +4,7 @@
 #define TK_ERRORS_H
 
 typedef enum {
+    TK_E_NONE = -1,            /* not an error (tk_error_get gives INTERNAL) */
     TK_E_BAD_REQUEST = 0,      /* 400, generic malformed input */
     TK_E_QUEUE_BAD_REQUEST,    /* 400, endpoint 1: malformed body */
     TK_E_QUEUE_USER_NOT_FOUND, /* 400, endpoint 1: unknown user */
@@ -46,5 +47,15 @@ const tk_error *tk_error_get(tk_error_id id);
 #define TK_MSG_TICKET_DENIED "해당 티켓 정보를 찾을 수 없습니다."
 /* Endpoint 1's message for every 400. */
 #define TK_MSG_QUEUE_DENIED "대기열에 진입할 수 없습니다."
+
+/* The other words users read, besides the errors. */
+#define TK_MSG_ADMITTED "입장이 허용되었습니다."      /* endpoints 1, 2 */
+#define TK_MSG_EXPIRED "사용시간이 만료되었습니다."   /* endpoint 2 */
+#define TK_MSG_CHARGED "충전완료"                     /* endpoint 7's accountStat */
+
+/* Endpoints 1 and 2: "현재 대기열은 <position>명입니다.", written into out
+ * (TK_MSG_WAITING_MAX bytes). */
+#define TK_MSG_WAITING_MAX 64
+void tk_msg_waiting(char *out, long long position);
 
 #endif

@@ -73,3 +73,23 @@ const char *tk_route_param(const tk_route_match *m, const char *name)
     }
     return NULL;
 }
+
+const tk_route tk_api_routes[TK_API__COUNT] = {
+    {"POST", "/queues", TK_API_QUEUES_ENTER},
+    {"GET",  "/queues", TK_API_QUEUES_POLL},
+    {"GET",  "/concerts", TK_API_CONCERTS},
+    {"GET",  "/concerts/:concertId/dates", TK_API_DATES},
+    {"GET",  "/concerts/:concertId/dates/:date/seats", TK_API_SEATS},
+    {"POST", "/concerts/:concertId/schedules/:scheduleId/seats/:seatId/ticket",
+             TK_API_HOLD},
+    {"PATCH", "/payments/charges", TK_API_CHARGE},
+    {"GET",  "/payments/:userId/accounts", TK_API_HISTORY},
+    {"POST", "/payments/pays", TK_API_PAY},
+    {"GET",  "/health", TK_API_HEALTH},
+};
+
+tk_route_rc tk_api_route_find(apr_pool_t *p, const char *path,
+                              const char *method, tk_route_match *m)
+{
+    return tk_route_find(p, tk_api_routes, TK_API__COUNT, path, method, m);
+}

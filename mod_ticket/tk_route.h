@@ -36,4 +36,25 @@ tk_route_rc tk_route_find(apr_pool_t *p, const tk_route *table, int n,
 /* The value of a path parameter of a match, or NULL. */
 const char *tk_route_param(const tk_route_match *m, const char *name);
 
+/* The API's routes (openapi.yaml), numbered as tk_api_routes lists them. */
+typedef enum {
+    TK_API_QUEUES_ENTER = 0,    /* 1. POST /queues */
+    TK_API_QUEUES_POLL,         /* 2. GET /queues */
+    TK_API_CONCERTS,            /* 3. GET /concerts */
+    TK_API_DATES,               /* 4 */
+    TK_API_SEATS,               /* 5 */
+    TK_API_HOLD,                /* 6 */
+    TK_API_CHARGE,              /* 7 */
+    TK_API_HISTORY,             /* 8 */
+    TK_API_PAY,                 /* 9 */
+    TK_API_HEALTH,              /* 10. GET /health */
+    TK_API__COUNT
+} tk_api_route;
+
+extern const tk_route tk_api_routes[TK_API__COUNT];
+
+/* tk_route_find on the API's table; m->id is a tk_api_route. */
+tk_route_rc tk_api_route_find(apr_pool_t *p, const char *path,
+                              const char *method, tk_route_match *m);
+
 #endif
