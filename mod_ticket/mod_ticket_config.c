@@ -112,26 +112,13 @@ static const char *set_secret_file(cmd_parms *cmd, void *dummy, const char *arg)
     return err;
 }
 
-#define NUMBER_DIRECTIVE(name, which, help) \
-    AP_INIT_TAKE1(name, set_number, (void *)(intptr_t)(which), RSRC_CONF, help)
+/* help: "tokens in service at once (1-1000000, default 100)" */
+#define NUMBER_DIRECTIVE(id, name, min, max, def, help) \
+    AP_INIT_TAKE1(name, set_number, (void *)(intptr_t)TK_CONF_##id, RSRC_CONF, \
+                  help " (" #min "-" #max ", default " #def ")"),
 
 const command_rec mt_directives[] = {
-    NUMBER_DIRECTIVE("TicketCapacity", TK_CONF_CAPACITY,
-                     "tokens in service at once (1-1000000, default 100)"),
-    NUMBER_DIRECTIVE("TicketServiceTTL", TK_CONF_SERVICE_TTL,
-                     "seconds a token stays in service (1-86400, default 600)"),
-    NUMBER_DIRECTIVE("TicketHoldTTL", TK_CONF_HOLD_TTL,
-                     "seconds a seat hold lasts (1-86400, default 300)"),
-    NUMBER_DIRECTIVE("TicketAdvanceInterval", TK_CONF_ADVANCE_INTERVAL,
-                     "seconds between queue advancements (1-60, default 1)"),
-    NUMBER_DIRECTIVE("TicketMaxHoldsPerUser", TK_CONF_MAX_HOLDS_PER_USER,
-                     "live seat holds per user (1-100, default 4)"),
-    NUMBER_DIRECTIVE("TicketMaxCharge", TK_CONF_MAX_CHARGE,
-                     "largest single charge in won (1-10^12, default 10000000)"),
-    NUMBER_DIRECTIVE("TicketMaxBalance", TK_CONF_MAX_BALANCE,
-                     "largest balance in won (1-10^15, default 100000000)"),
-    NUMBER_DIRECTIVE("TicketMaxBodyBytes", TK_CONF_MAX_BODY_BYTES,
-                     "request body limit in bytes (64-1048576, default 8192)"),
+    TK_CONF_NUMBER_LIST(NUMBER_DIRECTIVE)
     AP_INIT_TAKE1("TicketQueue", set_queue, NULL, RSRC_CONF,
                   "Open or Closed: whether new users may enter the queue"),
     AP_INIT_TAKE1("TicketSecretFile", set_secret_file, NULL, RSRC_CONF,

@@ -8,24 +8,12 @@
 
 #define SECRET_READ_MAX 4096
 
+#define SPEC(id, name, min, max, def, help) \
+    [TK_CONF_##id] = {name, min, max, def, help},
 static const tk_conf_spec specs[TK_CONF__NUMBERS] = {
-    [TK_CONF_CAPACITY] = {"TicketCapacity", 1, 1000000, 100,
-                          "tokens in service at once"},
-    [TK_CONF_SERVICE_TTL] = {"TicketServiceTTL", 1, 86400, 600,
-                             "seconds a token stays in service"},
-    [TK_CONF_HOLD_TTL] = {"TicketHoldTTL", 1, 86400, 300,
-                          "seconds a seat hold lasts"},
-    [TK_CONF_ADVANCE_INTERVAL] = {"TicketAdvanceInterval", 1, 60, 1,
-                                  "seconds between queue advancements"},
-    [TK_CONF_MAX_HOLDS_PER_USER] = {"TicketMaxHoldsPerUser", 1, 100, 4,
-                                    "live seat holds per user"},
-    [TK_CONF_MAX_CHARGE] = {"TicketMaxCharge", 1, INT64_C(1000000000000),
-                            10000000, "largest single charge, won"},
-    [TK_CONF_MAX_BALANCE] = {"TicketMaxBalance", 1, INT64_C(1000000000000000),
-                             100000000, "largest balance, won"},
-    [TK_CONF_MAX_BODY_BYTES] = {"TicketMaxBodyBytes", 64, 1048576, 8192,
-                                "request body limit, bytes"},
+    TK_CONF_NUMBER_LIST(SPEC)
 };
+#undef SPEC
 
 const tk_conf_spec *tk_conf_spec_of(tk_conf_number which)
 {

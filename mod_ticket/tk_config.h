@@ -6,17 +6,35 @@
 #include <stdint.h>
 #include <apr_pools.h>
 
+/* The numeric directives, the one list of their names, ranges, defaults
+ * and help: X(ID, "Directive", min, max, default, "help"). It makes the
+ * enum, the spec table (tk_config.c) and the directives with their help
+ * strings (mod_ticket_config.c); a unit test holds README.md and
+ * conf/ticket.conf to it. Plain decimal literals: they are also text. */
+#define TK_CONF_NUMBER_LIST(X) \
+    X(CAPACITY, "TicketCapacity", 1, 1000000, 100, \
+      "tokens in service at once") \
+    X(SERVICE_TTL, "TicketServiceTTL", 1, 86400, 600, \
+      "seconds a token stays in service") \
+    X(HOLD_TTL, "TicketHoldTTL", 1, 86400, 300, \
+      "seconds a seat hold lasts") \
+    X(ADVANCE_INTERVAL, "TicketAdvanceInterval", 1, 60, 1, \
+      "seconds between queue advancements") \
+    X(MAX_HOLDS_PER_USER, "TicketMaxHoldsPerUser", 1, 100, 4, \
+      "live seat holds per user") \
+    X(MAX_CHARGE, "TicketMaxCharge", 1, 1000000000000, 10000000, \
+      "largest single charge, won") \
+    X(MAX_BALANCE, "TicketMaxBalance", 1, 1000000000000000, 100000000, \
+      "largest balance, won") \
+    X(MAX_BODY_BYTES, "TicketMaxBodyBytes", 64, 1048576, 8192, \
+      "request body limit, bytes")
+
+#define TK_CONF_ENUM(id, name, min, max, def, help) TK_CONF_##id,
 typedef enum {
-    TK_CONF_CAPACITY = 0,
-    TK_CONF_SERVICE_TTL,
-    TK_CONF_HOLD_TTL,
-    TK_CONF_ADVANCE_INTERVAL,
-    TK_CONF_MAX_HOLDS_PER_USER,
-    TK_CONF_MAX_CHARGE,
-    TK_CONF_MAX_BALANCE,
-    TK_CONF_MAX_BODY_BYTES,
+    TK_CONF_NUMBER_LIST(TK_CONF_ENUM)
     TK_CONF__NUMBERS
 } tk_conf_number;
+#undef TK_CONF_ENUM
 
 typedef struct {
     const char *directive;   /* "TicketCapacity" */

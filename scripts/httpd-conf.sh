@@ -1,17 +1,34 @@
 #!/bin/sh
-# Prints the Apache configuration for `make run` and the tests, from
-# conf/httpd.conf.in and these environment variables (defaults in brackets):
+# Prints the Apache configuration for `make run`, the tests and the bench,
+# from conf/httpd.conf.in and these environment variables:
 #   STATE RUNDIR LOGDIR PORT MODULE DBDPARAMS SECRET  (required)
-#   CAPACITY [100] SERVICE_TTL [600] HOLD_TTL [300] ADVANCE_INTERVAL [1]
 #   LOCATION [/] LOGLEVEL [warn] EXTRA [] (more directives, one string)
+# and the knobs below, each of which sets its directive when given (the
+# module's own default applies otherwise: the defaults live in one place,
+# mod_ticket/tk_config.h).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 : "${STATE:?}" "${RUNDIR:?}" "${LOGDIR:?}" "${PORT:?}" "${MODULE:?}" \
   "${DBDPARAMS:?}" "${SECRET:?}"
-export STATE RUNDIR LOGDIR PORT MODULE DBDPARAMS SECRET
-export CAPACITY="${CAPACITY:-100}" SERVICE_TTL="${SERVICE_TTL:-600}" \
-       HOLD_TTL="${HOLD_TTL:-300}" ADVANCE_INTERVAL="${ADVANCE_INTERVAL:-1}" \
-       LOCATION="${LOCATION:-/}" LOGLEVEL="${LOGLEVEL:-warn}" EXTRA="${EXTRA:-}"
+
+# knob directive
+KNOBS="CAPACITY TicketCapacity
+SERVICE_TTL TicketServiceTTL
+HOLD_TTL TicketHoldTTL
+ADVANCE_INTERVAL TicketAdvanceInterval
+QUEUE TicketQueue"
+
+TICKET_KNOBS=$(printf '%s\n' "$KNOBS" | while read -r knob directive; do
+    eval "value=\${$knob:-}"
+    # the value is one word: a directive's argument, nothing more
+    case "$value" in
+        "") ;;
+        *[!A-Za-z0-9:+.-]*) echo "httpd-conf.sh: $knob='$value' is not a plain value" >&2; exit 1 ;;
+        *) echo "$directive $value" ;;
+    esac
+done)
+export STATE RUNDIR LOGDIR PORT MODULE DBDPARAMS SECRET TICKET_KNOBS
+export LOCATION="${LOCATION:-/}" LOGLEVEL="${LOGLEVEL:-warn}" EXTRA="${EXTRA:-}"
 # awk, not sed: values may hold any character sed would read as syntax
 awk '{
     while (match($0, /@[A-Z_]+@/)) {

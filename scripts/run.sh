@@ -57,8 +57,7 @@ fi
 STATE=$STATE RUNDIR=$STATE/run LOGDIR=$STATE/logs PORT=$PORT \
 MODULE=$TK_ROOT/mod_ticket/.libs/mod_ticket.so SECRET=$STATE/secret \
 DBDPARAMS="host=127.0.0.1 port=$PGPORT dbname=ticket user=ticket connect_timeout=3 application_name=mod_ticket options='-c statement_timeout=5000'" \
-CAPACITY=${CAPACITY:-100} SERVICE_TTL=${SERVICE_TTL:-600} HOLD_TTL=${HOLD_TTL:-300} \
-ADVANCE_INTERVAL=${ADVANCE_INTERVAL:-1} LOGLEVEL=${LOGLEVEL:-warn} \
+LOGLEVEL=${LOGLEVEL:-warn} \
     "$TK_ROOT/scripts/httpd-conf.sh" > "$STATE/httpd.conf"
 apache2 -t -f "$STATE/httpd.conf"
 
