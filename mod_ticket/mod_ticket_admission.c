@@ -15,9 +15,8 @@
 #define WATCHDOG_NAME "_ticket_admission_"
 
 static const mt_statement ADMIT = {"tk_admit",
-    "SELECT admitted, q_head, q_waiting, q_admitted_last_minute,"
-    "       q_in_service, q_advanced_us"
-    "  FROM ticket_admit($1::integer, $2::integer)", 2, MT_DB_REPEATABLE};
+    "SELECT a.admitted, (a.queue).*"
+    "  FROM ticket_admit($1::integer, $2::integer) a", 2, MT_DB_REPEATABLE};
 
 static void admit_params(apr_pool_t *p, server_rec *s, const char **params)
 {
@@ -31,9 +30,9 @@ static void apply_admission(server_rec *s, const PGresult *res)
     mt_snapshot_merge_result(res);
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
                  TKLOG(020) "admitted %s; head %s, waiting %s, in service %s",
-                 mt_result_text(res, "admitted"), mt_result_text(res, "q_head"),
-                 mt_result_text(res, "q_waiting"),
-                 mt_result_text(res, "q_in_service"));
+                 mt_result_text(res, "admitted"), mt_result_text(res, "head"),
+                 mt_result_text(res, "waiting"),
+                 mt_result_text(res, "in_service"));
 }
 
 /* One tick of the job, on a connection of its own. */

@@ -92,8 +92,9 @@ void mt_db_report_down(server_rec *s, const char *what, const char *detail);
 apr_status_t mt_snapshot_attach(apr_pool_t *pconf, server_rec *s);
 void mt_snapshot_read(tk_queue_view *view);
 void mt_snapshot_merge(const tk_queue_view *next);
-/* Merges a result's queue view: its columns q_head, q_waiting,
- * q_admitted_last_minute, q_in_service and q_advanced_us (row 0). */
+/* Merges a result's queue view: the columns of the ticket_queue_view
+ * type (head, waiting, admitted_last_minute, in_service, advanced_us) in
+ * row 0, as "(f.queue).*" or "ticket_queue_view() q" give them. */
 void mt_snapshot_merge_result(const PGresult *res);
 /* The handler marks that this host serves the API: until then (and
  * after a full restart) the admission job stays idle. */

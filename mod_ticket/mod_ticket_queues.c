@@ -9,9 +9,8 @@
 #include "tk_json.h"
 
 static const mt_statement ENTER = {"tk_enter",
-    "SELECT result, token_seq, token_state, q_head, q_waiting,"
-    "       q_admitted_last_minute, q_in_service, q_advanced_us"
-    "  FROM ticket_enter($1::bigint, $2::boolean)", 2, 0};
+    "SELECT e.result, e.token_seq, e.token_state, (e.queue).*"
+    "  FROM ticket_enter($1::bigint, $2::boolean) e", 2, 0};
 
 static const mt_statement TOKEN = {"tk_token",
     "SELECT t.state,"
@@ -19,12 +18,8 @@ static const mt_statement TOKEN = {"tk_token",
     "       to_char(t.expires_at AT TIME ZONE 'UTC',"
     "               'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS expires_at,"
     "       greatest(ceil(extract(epoch FROM t.expires_at - clock_timestamp())),"
-    "                0)::bigint AS remaining,"
-    "       q.head AS q_head, q.waiting AS q_waiting,"
-    "       q.admitted_last_minute AS q_admitted_last_minute,"
-    "       q.in_service AS q_in_service,"
-    "       (extract(epoch FROM q.advanced_at) * 1000000)::bigint AS q_advanced_us"
-    "  FROM queue_tokens t CROSS JOIN queue_state q"
+    "                0)::bigint AS remaining, q.*"
+    "  FROM queue_tokens t CROSS JOIN ticket_queue_view() q"
     " WHERE t.seq = $1::bigint AND t.user_id = $2::bigint", 2, MT_DB_REPEATABLE};
 
 static const mt_outcome ENTER_OUTCOMES[] = {

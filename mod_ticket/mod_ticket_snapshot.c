@@ -109,11 +109,11 @@ void mt_snapshot_merge_result(const PGresult *res)
 {
     tk_queue_view view;
 
-    view.head = view_column(res, "q_head");
-    view.waiting = view_column(res, "q_waiting");
-    view.admitted_last_minute = view_column(res, "q_admitted_last_minute");
-    view.in_service = view_column(res, "q_in_service");
-    view.refreshed_at = view_column(res, "q_advanced_us");
+    view.head = view_column(res, "head");
+    view.waiting = view_column(res, "waiting");
+    view.admitted_last_minute = view_column(res, "admitted_last_minute");
+    view.in_service = view_column(res, "in_service");
+    view.refreshed_at = view_column(res, "advanced_us");
     mt_snapshot_merge(&view);
 }
 

@@ -1,5 +1,5 @@
 /* tk_errors.h: the API's error catalogue (status, machine code, message).
- * Messages are the original specification's, byte for byte (api.md). */
+ * Messages are the original specification's, byte for byte (openapi.yaml). */
 #ifndef TK_ERRORS_H
 #define TK_ERRORS_H
 

@@ -66,10 +66,13 @@ Next steps:
                              package libaprutil1-dbd-pgsql)
   2. DBDriver pgsql and DBDParams for your database in the main server
      config (see the example in $conf)
-  3. apply the migrations once each, in order, as the user of DBDParams:
+  3. apply the migrations once each, in order, then the functions, as the
+     user of DBDParams:
+       DB="host=... dbname=... user=..."
        for f in $(pwd)/sql/[0-9]*.sql; do
-           psql -v ON_ERROR_STOP=1 -1 -f "\$f" "host=... dbname=... user=..."
+           psql -X -v ON_ERROR_STOP=1 -1 -f "\$f" "\$DB" || exit 1
        done
+       cat $(pwd)/sql/functions/*.sql | psql -X -v ON_ERROR_STOP=1 -1 -f - "\$DB"
   4. serve the API in a <Location>, for example:
        <Location /api>
            SetHandler ticket

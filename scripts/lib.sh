@@ -72,8 +72,9 @@ db_create() {
     psql_as postgres "$port" "$db" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
 }
 
-# migrate PORT DB: applies the sql/NNN_*.sql files not applied yet, each in
-# one transaction with its record in schema_migrations.
+# migrate PORT DB: applies the migrations (sql/NNN_*.sql) not applied yet,
+# each in one transaction with its record in schema_migrations, then the
+# functions (sql/functions/*.sql, code: every time, all in one transaction).
 migrate() {
     local port=$1 db=$2 f v
     psql_as ticket "$port" "$db" -c "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -87,6 +88,8 @@ migrate() {
                 -c "INSERT INTO schema_migrations (version) VALUES ('$v')"
         fi
     done
+    cat "$TK_ROOT"/sql/functions/*.sql \
+        | psql_as ticket "$port" "$db" -1 -v client_min_messages=warning -f - >/dev/null
 }
 
 # new_secret FILE: 48 random bytes, base64 (64 characters), root only.

@@ -1,4 +1,4 @@
-/* test_config.c: unit tests of tk_config (directive values, api.md's
+/* test_config.c: unit tests of tk_config (directive values, the README's
  * "Configuration directives"). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,7 +17,7 @@
 
 #define SENTINEL INT64_C(-777)
 
-/* api.md's table, written out independently of tk_config.c. */
+/* The README's table, written out independently of tk_config.c. */
 static const struct {
     tk_conf_number which;
     const char *directive;

@@ -1,5 +1,5 @@
 /* test_errors.c: unit tests of tk_errors (the error catalogue against
- * api.md's "Errors" table). */
+ * the "Errors" table of openapi.yaml and the README). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -9,7 +9,7 @@
 
 #include "tk_errors.h"
 
-/* Copied from api.md, byte for byte. */
+/* Copied from openapi.yaml, byte for byte. */
 #define MSG_BAD_REQUEST   "잘못된 요청입니다."
 #define MSG_QUEUE         "대기열에 진입할 수 없습니다."
 #define MSG_SERVICE       "해당 서비스를 이용하실 수 없습니다."

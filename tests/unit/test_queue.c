@@ -7,7 +7,7 @@
 
 #include "tk_queue.h"
 
-/* api.md: pollAfterMs is within 1,000-30,000 */
+/* openapi.yaml: pollAfterMs is within 1,000-30,000 */
 static void test_poll_limits(void **state)
 {
     (void)state;

@@ -1,4 +1,4 @@
--- 002_queue.sql: entering the queue and admitting from it, each one
+-- 20_queue.sql: entering the queue and admitting from it, each one
 -- statement for the caller (a function) and one transaction.
 --
 -- The queue fence: admission takes the advisory lock 120112302568555
@@ -7,15 +7,15 @@
 -- every number drawn after it is larger: FIFO by seq holds, and every
 -- waiting token has seq > queue_state.head.
 
-CREATE FUNCTION ticket_enter(p_user bigint, p_open boolean,
+-- (until 005, these two returned the queue as six columns each)
+DROP FUNCTION IF EXISTS ticket_enter(bigint, boolean);
+DROP FUNCTION IF EXISTS ticket_admit(integer, integer);
+
+CREATE OR REPLACE FUNCTION ticket_enter(p_user bigint, p_open boolean,
     OUT result text,            -- created | existing | closed | unknown_user
     OUT token_seq bigint,
     OUT token_state text,
-    OUT q_head bigint,
-    OUT q_waiting bigint,
-    OUT q_admitted_last_minute bigint,
-    OUT q_in_service bigint,
-    OUT q_advanced_us bigint)
+    OUT queue ticket_queue_view)
 LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock_shared(120112302568555);
@@ -41,11 +41,7 @@ BEGIN
         RETURNING seq, state INTO token_seq, token_state;
         result := 'created';
     END IF;
-    SELECT s.head, s.waiting, s.admitted_last_minute, s.in_service,
-           (extract(epoch FROM s.advanced_at) * 1000000)::bigint
-      INTO q_head, q_waiting, q_admitted_last_minute, q_in_service,
-           q_advanced_us
-      FROM queue_state s;
+    queue := ticket_queue_view();
 END
 $$;
 
@@ -62,13 +58,9 @@ $$;
 -- commits after a call with an earlier time is never subtracted, so the
 -- count can only be too high (admitting too few, never too many) and is
 -- made exact again every minute by a full count.
-CREATE FUNCTION ticket_admit(p_capacity integer, p_service_ttl integer,
+CREATE OR REPLACE FUNCTION ticket_admit(p_capacity integer, p_service_ttl integer,
     OUT admitted integer,
-    OUT q_head bigint,
-    OUT q_waiting bigint,
-    OUT q_admitted_last_minute bigint,
-    OUT q_in_service bigint,
-    OUT q_advanced_us bigint)
+    OUT queue ticket_queue_view)
 LANGUAGE plpgsql AS $$
 DECLARE
     v_now timestamptz;
@@ -78,6 +70,9 @@ DECLARE
     v_head bigint;
     v_live bigint;
     v_max bigint;
+    v_rate bigint;
+    v_head_now bigint;
+    v_waiting bigint;
 BEGIN
     -- The lock is held until commit, so a synchronous commit would put a
     -- WAL flush inside every admission, one after the other. An admission
@@ -88,7 +83,7 @@ BEGIN
     v_now := clock_timestamp();
     SELECT s.in_service, s.advanced_at, s.recounted_at, s.rate_counted_at,
            s.admitted_last_minute, s.head
-      INTO v_live, v_last, v_recounted, v_rate_at, q_admitted_last_minute, v_head
+      INTO v_live, v_last, v_recounted, v_rate_at, v_rate, v_head
       FROM queue_state s;
     IF v_recounted < v_now - interval '1 minute' OR v_last > v_now THEN
         SELECT count(*) INTO v_live FROM queue_tokens
@@ -116,26 +111,24 @@ BEGIN
     GET DIAGNOSTICS admitted = ROW_COUNT;
 
     SELECT coalesce(max(seq), 0) INTO v_max FROM queue_tokens;
-    SELECT coalesce(min(seq) - 1, v_max) INTO q_head
+    SELECT coalesce(min(seq) - 1, v_max) INTO v_head_now
       FROM queue_tokens WHERE state = 'wait' AND seq > v_head;
-    q_waiting := v_max - q_head;     -- counts numbers of failed entries too
+    v_waiting := v_max - v_head_now;    -- counts numbers of failed entries too
     -- the rate is a minute's count: once a second is often enough (payments
     -- admit many times a second, and the count is O(admissions a minute))
     IF v_rate_at < v_now - interval '1 second' THEN
-        SELECT count(*) INTO q_admitted_last_minute
+        SELECT count(*) INTO v_rate
           FROM queue_tokens WHERE admitted_at > v_now - interval '1 minute';
         v_rate_at := v_now;
     ELSE
-        q_admitted_last_minute := q_admitted_last_minute + admitted;
+        v_rate := v_rate + admitted;
     END IF;
-    q_in_service := v_live + admitted;
 
     UPDATE queue_state
-       SET head = greatest(head, q_head), waiting = q_waiting,
-           admitted_last_minute = q_admitted_last_minute,
-           in_service = q_in_service, advanced_at = v_now,
-           recounted_at = v_recounted, rate_counted_at = v_rate_at
-    RETURNING head, (extract(epoch FROM advanced_at) * 1000000)::bigint
-         INTO q_head, q_advanced_us;
+       SET head = greatest(head, v_head_now), waiting = v_waiting,
+           admitted_last_minute = v_rate, in_service = v_live + admitted,
+           advanced_at = v_now, recounted_at = v_recounted,
+           rate_counted_at = v_rate_at;
+    queue := ticket_queue_view();
 END
 $$;
