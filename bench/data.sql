@@ -6,7 +6,7 @@
 -- Their service tokens are numbered payers first, so CAPACITY = n + h
 -- admits no one else. IDs are explicit so that request files can be
 -- written without asking the database again.
-INSERT INTO users (user_id, name)
+INSERT INTO users (user_id, user_name)
 SELECT g, 'bench' || g FROM generate_series(1, 2 * :n + :h) g;
 INSERT INTO accounts (user_id, balance)
 SELECT user_id, CASE WHEN user_id BETWEEN :n + 1 AND 2 * :n THEN 10000 ELSE 0 END

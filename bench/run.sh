@@ -117,7 +117,7 @@ rss0=$(children_rss_kb)
 # 100,000 keep the deepest ones waiting through every round
 last=$(sql -c "SELECT max(seq) FROM queue_tokens")
 first=$((2 * N + H + 1)) count=$((WAITING + N))
-sql -c "INSERT INTO users (user_id, name)
+sql -c "INSERT INTO users (user_id, user_name)
           SELECT g, 'bench' || g FROM generate_series($first, $first + $count - 1) g;
         INSERT INTO queue_tokens (user_id)
           SELECT g FROM generate_series($first, $first + $count - 1) g ORDER BY g" >/dev/null
@@ -173,7 +173,7 @@ echo "== sale storm: 20,000 users, capacity 200, two schedules of 50 seats"
 db_create "$PGPORT" storm >/dev/null
 migrate "$PGPORT" storm >/dev/null
 psql_as ticket "$PGPORT" storm -q -c "
-    INSERT INTO users (user_id, name) SELECT g, 'fan' || g FROM generate_series(1, 20000) g;
+    INSERT INTO users (user_id, user_name) SELECT g, 'fan' || g FROM generate_series(1, 20000) g;
     INSERT INTO accounts (user_id) SELECT user_id FROM users;
     INSERT INTO concerts (concert_id, title) VALUES (1, 'storm');
     INSERT INTO schedules (concert_id, concert_date, starts_at)

@@ -63,6 +63,9 @@ static int ticket_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     }
     rv = mt_admission_post_config(pconf, s);
     ready = rv == OK;
+    if (ready) {
+        mt_identity_post_config(s);
+    }
     return rv;
 }
 
@@ -83,6 +86,7 @@ static void ticket_register_hooks(apr_pool_t *p)
                         APR_HOOK_LAST);
     ap_hook_monitor(ticket_monitor, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(mt_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    mt_identity_register_hooks();
 }
 
 AP_DECLARE_MODULE(ticket) = {

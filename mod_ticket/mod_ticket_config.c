@@ -18,6 +18,7 @@ void *mt_create_server_conf(apr_pool_t *p, server_rec *s)
         c->numbers[i] = MT_UNSET;
     }
     c->queue_open = MT_UNSET;
+    c->identity = MT_UNSET;
     return c;
 }
 
@@ -33,6 +34,7 @@ void *mt_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     }
     c->queue_open = add->queue_open != MT_UNSET ? add->queue_open
                                                 : base->queue_open;
+    c->identity = add->identity != MT_UNSET ? add->identity : base->identity;
     if (add->secret_file) {
         c->secret_file = add->secret_file;
         c->secret = add->secret;
@@ -90,6 +92,21 @@ static const char *set_queue(cmd_parms *cmd, void *dummy, const char *arg)
                                                 &mt_server_conf_of(cmd->server)->queue_open);
 }
 
+tk_identity mt_conf_identity(const server_rec *s)
+{
+    int v = mt_server_conf_of(s)->identity;
+    return v == MT_UNSET ? TK_IDENTITY_BODY : (tk_identity)v;
+}
+
+static const char *set_identity(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    (void)dummy;
+    return err ? err : tk_conf_read_identity(cmd->pool, arg,
+                                             &mt_server_conf_of(cmd->server)->identity);
+}
+
 /* Read here, as root and before privileges drop, so that the file can be
  * readable by root only. */
 static const char *set_secret_file(cmd_parms *cmd, void *dummy, const char *arg)
@@ -121,6 +138,9 @@ const command_rec mt_directives[] = {
     TK_CONF_NUMBER_LIST(NUMBER_DIRECTIVE)
     AP_INIT_TAKE1("TicketQueue", set_queue, NULL, RSRC_CONF,
                   "Open or Closed: whether new users may enter the queue"),
+    AP_INIT_TAKE1("TicketIdentity", set_identity, NULL, RSRC_CONF,
+                  "Body or RemoteUser: the caller is the body's userId, or "
+                  "the user the site's authentication put in r->user"),
     AP_INIT_TAKE1("TicketSecretFile", set_secret_file, NULL, RSRC_CONF,
                   "file holding the token-signing secret (32+ random bytes)"),
     {NULL}

@@ -9,6 +9,8 @@
  * so an admitted token costs no extra round trip; only a request refused
  * before its statement (400, 403) reads the token's state on its own,
  * because the token decides first. */
+#include <http_core.h>
+#include <http_request.h>
 #include "mod_ticket_private.h"
 
 const mt_gate_rule MT_GATE_ENTER = {MT_NEED_NONE, 0, NULL};
@@ -46,13 +48,27 @@ static tk_error_id judge(const mt_gate_rule *rule, const char *status)
     return TK_E_TOKEN_INVALID;
 }
 
+/* Answers err; a refused token in the endpoint's own words. */
 static int answer(request_rec *r, mt_gate *g, tk_error_id err)
 {
-    const tk_error *e = tk_error_get(err);
+    int token = err == TK_E_TOKEN_INVALID || err == TK_E_TOKEN_EXPIRED
+                || err == TK_E_TOKEN_NOT_ADMITTED;
 
-    g->done = mt_reply_error_msg(r, err, e->status == HTTP_UNAUTHORIZED
-                                         ? g->rule->denied : NULL);
+    g->done = mt_reply_error_msg(r, err, token ? g->rule->denied : NULL);
     return 0;
+}
+
+/* 401 UNAUTHENTICATED: RemoteUser mode, and the site's authentication
+ * let the request through without a user (or with a name that cannot be
+ * one). Where the location's AuthType is Basic, with its challenge. */
+static int unauthenticated(request_rec *r, mt_gate *g)
+{
+    const char *type = ap_auth_type(r);
+
+    if (type && strcasecmp(type, "Basic") == 0) {
+        ap_note_auth_failure(r);
+    }
+    return answer(r, g, TK_E_UNAUTHENTICATED);
 }
 
 /* An answer decided before the statement (400, 403): the token, looked up
@@ -83,6 +99,9 @@ int mt_gate_pass(request_rec *r, const mt_gate_rule *rule, tk_error_id input,
     g->rule = rule;
     if (input == TK_E_PAYLOAD_TOO_LARGE) {
         return answer(r, g, input);
+    }
+    if (mt_conf_identity(r->server) == TK_IDENTITY_REMOTE_USER && !mt_caller(r)) {
+        return unauthenticated(r, g);
     }
     if (rule->need != MT_NEED_NONE) {
         if (!mt_request_token(r, &g->token)) {

@@ -1,6 +1,7 @@
 /* mod_ticket_handler.c: the "ticket" handler: the API's route table
  * (tk_api_routes, in the core), then the resource function. Routes are
- * matched relative to the <Location> that serves the API. */
+ * matched relative to the <Location> that serves the API (see
+ * tk_api_route_under). */
 #include "mod_ticket_private.h"
 
 static mt_resource_fn *const resources[TK_API__COUNT] = {
@@ -43,7 +44,7 @@ int mt_handler(request_rec *r)
         return refuse_unready(r);
     }
     mt_snapshot_mark_serving();
-    switch (tk_api_route_find(r->pool, mt_api_path(r), r->method, &m)) {
+    switch (tk_api_route_under(r->pool, mt_api_base(r), r->uri, r->method, &m)) {
     case TK_ROUTE_FOUND:
         if (mt_body_too_large(r)) {     /* before the token, for every route */
             return mt_reply_error(r, TK_E_PAYLOAD_TOO_LARGE);

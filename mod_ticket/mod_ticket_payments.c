@@ -18,7 +18,7 @@ static const mt_statement CHARGE = {"tk_charge",
     "                     $5::bigint, $6::text)", 6, 0};
 
 static const mt_statement HISTORY = {"tk_history",
-    "SELECT g.status, u.name, a.balance, l.kind, l.amount, l.balance_after,"
+    "SELECT g.status, u.user_name, a.balance, l.kind, l.amount, l.balance_after,"
     "       to_char(l.created_at AT TIME ZONE 'UTC',"
     "               'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS reg_date"
     "  FROM " MT_GATE_SQL
@@ -57,7 +57,7 @@ static const mt_field CHARGE_FIELDS[] = {
 };
 
 static const mt_field ACCOUNT_FIELDS[] = {
-    {"userName", "name", MT_TEXT},
+    {"userName", "user_name", MT_TEXT},
     {"point", "balance", MT_INT},
     {NULL}
 };
@@ -166,7 +166,7 @@ int mt_payments_history(request_rec *r, const tk_route_match *m)
     if (mt_gate_refused(r, &g, mt_result_text(res, "status"))) {
         return g.done;
     }
-    if (mt_result_null(res, "name")) {
+    if (mt_result_null(res, "user_name")) {
         return mt_reply_error(r, TK_E_USER_NOT_FOUND);
     }
     if (mt_result_null(res, "balance")) {

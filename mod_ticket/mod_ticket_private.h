@@ -33,6 +33,7 @@ APLOG_USE_MODULE(ticket);
 typedef struct {
     int64_t numbers[TK_CONF__NUMBERS];   /* MT_UNSET until configured */
     int queue_open;                      /* MT_UNSET, 0 or 1 */
+    int identity;                        /* MT_UNSET or a tk_identity */
     const char *secret_file;
     const unsigned char *secret;
     size_t secret_len;
@@ -50,6 +51,7 @@ int64_t mt_conf_number(const server_rec *s, tk_conf_number which);
 const char *mt_conf_param(apr_pool_t *p, const server_rec *s,
                           tk_conf_number which);
 int mt_conf_queue_open(const server_rec *s);
+tk_identity mt_conf_identity(const server_rec *s);
 
 /* ---- database (mod_ticket_db.c) ---- */
 
@@ -105,9 +107,9 @@ apr_time_t mt_snapshot_last_heartbeat(void);
 
 /* ---- reading requests (mod_ticket_request.c) ---- */
 
-/* The part of the URI the routes are matched against: relative to the
- * <Location> whose configuration applies, or the whole URI. */
-const char *mt_api_path(request_rec *r);
+/* The path of the <Location> whose configuration applies to the request,
+ * under which the API's root is (tk_api_route_under); NULL if none. */
+const char *mt_api_base(request_rec *r);
 /* Whether Content-Length already says the body is over TicketMaxBodyBytes. */
 int mt_body_too_large(request_rec *r);
 /* Reads the body within TicketMaxBodyBytes: OK, or the error to answer. */
@@ -116,7 +118,11 @@ int mt_read_body(request_rec *r, const char **buf, apr_size_t *len,
 /* The request's JSON body as an object (freed with r->pool): TK_E_NONE,
  * or the error (413, or 400 for anything but a JSON object). */
 tk_error_id mt_read_json(request_rec *r, json_object **body);
-/* The request's genuine queue token, or 0. */
+/* In RemoteUser mode the caller's user name (r->user, when it is one);
+ * NULL in Body mode or without one. */
+const char *mt_caller(request_rec *r);
+/* The request's genuine queue token (Queue-Token, or in Body mode also
+ * Authorization), bound to the caller in RemoteUser mode; or 0. */
 int mt_request_token(request_rec *r, tk_token *t);
 char *mt_token_text(request_rec *r, const tk_token *t);
 const char *mt_i64_text(apr_pool_t *p, int64_t v);
@@ -234,6 +240,13 @@ int mt_admission_post_config(apr_pool_t *pconf, server_rec *s);
 int mt_admission_monitor(apr_pool_t *p, server_rec *s);
 /* Admits at once on the request's connection (a payment freed a slot). */
 void mt_admission_now(request_rec *r);
+
+/* ---- identity (mod_ticket_identity.c) ---- */
+
+/* Logs, once at start, where the caller comes from in Body mode. */
+void mt_identity_post_config(server_rec *s);
+/* JSON bodies for Apache's own 401 and 403 where the API is served. */
+void mt_identity_register_hooks(void);
 
 /* ---- handler (mod_ticket_handler.c) and module (mod_ticket.c) ---- */
 

@@ -9,8 +9,8 @@
 #include "tk_json.h"
 
 static const mt_statement ENTER = {"tk_enter",
-    "SELECT e.result, e.token_seq, e.token_state, (e.queue).*"
-    "  FROM ticket_enter($1::bigint, $2::boolean) e", 2, 0};
+    "SELECT e.result, e.user_id, e.token_seq, e.token_state, (e.queue).*"
+    "  FROM ticket_enter($1::bigint, $2::text, $3::boolean) e", 3, 0};
 
 static const mt_statement TOKEN = {"tk_token",
     "SELECT t.state,"
@@ -23,6 +23,7 @@ static const mt_statement TOKEN = {"tk_token",
     " WHERE t.seq = $1::bigint AND t.user_id = $2::bigint", 2, MT_DB_REPEATABLE};
 
 static const mt_outcome ENTER_OUTCOMES[] = {
+    {"forbidden", TK_E_FORBIDDEN},
     {"unknown_user", TK_E_QUEUE_USER_NOT_FOUND},
     {"closed", TK_E_QUEUE_CLOSED},
     {NULL, TK_E_NONE}
@@ -99,35 +100,49 @@ static json_object *admitted_body(const char *user_token, const tk_queue_view *v
     return body;
 }
 
-int mt_queues_enter(request_rec *r, const tk_route_match *m)
+/* The body's userId: required in Body mode, optional (but the caller's)
+ * in RemoteUser mode. TK_E_NONE, or endpoint 1's error. */
+static tk_error_id read_entry(request_rec *r, int64_t *user)
 {
     json_object *req;
-    tk_error_id input = mt_read_json(r, &req);
+    tk_error_id err = mt_read_json(r, &req);
+    tk_field_rc rc;
+
+    *user = 0;
+    if (err != TK_E_NONE) {
+        return err == TK_E_BAD_REQUEST ? TK_E_QUEUE_BAD_REQUEST : err;
+    }
+    rc = tk_json_get_id(req, "userId", user);
+    return rc == TK_FIELD_OK || (rc == TK_FIELD_MISSING && mt_caller(r))
+           ? TK_E_NONE : TK_E_QUEUE_BAD_REQUEST;
+}
+
+int mt_queues_enter(request_rec *r, const tk_route_match *m)
+{
+    int64_t user;
+    tk_error_id input = read_entry(r, &user);
     tk_queue_view view;
     tk_token token;
-    const char *params[2];
+    const char *params[3];
     PGresult *res;
     mt_db_rc rc;
     mt_gate g;
     char *text;
 
     (void)m;
-    if (input == TK_E_NONE
-        && tk_json_get_id(req, "userId", &token.user_id) != TK_FIELD_OK) {
-        input = TK_E_BAD_REQUEST;
-    }
-    if (!mt_gate_pass(r, &MT_GATE_ENTER, input == TK_E_BAD_REQUEST
-                      ? TK_E_QUEUE_BAD_REQUEST : input, 0, &g)) {
+    if (!mt_gate_pass(r, &MT_GATE_ENTER, input, 0, &g)) {
         return g.done;
     }
-    params[0] = mt_i64_text(r->pool, token.user_id);
-    params[1] = mt_conf_queue_open(r->server) ? "true" : "false";
+    params[0] = user ? mt_i64_text(r->pool, user) : NULL;
+    params[1] = mt_caller(r);
+    params[2] = mt_conf_queue_open(r->server) ? "true" : "false";
     if (!(res = mt_db_run(r, &ENTER, params, &rc))) {
         return mt_reply_db_error(r, rc);
     }
     if (mt_reply_outcome(r, &g, mt_result_text(res, "result"), ENTER_OUTCOMES)) {
         return g.done;
     }
+    token.user_id = mt_db_int64(res, 0, PQfnumber(res, "user_id"));
     token.seq = mt_db_int64(res, 0, PQfnumber(res, "token_seq"));
     mt_snapshot_merge_result(res);
     mt_snapshot_read(&view);        /* head may be newer here than there */

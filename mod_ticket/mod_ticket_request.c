@@ -4,28 +4,21 @@
 #include <http_core.h>
 #include "mod_ticket_private.h"
 #include "tk_json.h"
+#include "tk_parse.h"
 
 /* core keeps the path of the last section merged into the request's
- * configuration; a literal <Location> there (not a regex or wildcard,
- * not a <Directory>, whose path counts components) is the API's root. */
-const char *mt_api_path(request_rec *r)
+ * configuration: a literal <Location> (not a regex or wildcard, not a
+ * <Directory>, whose path counts components) is where the API's root is
+ * found (tk_api_route_under). */
+const char *mt_api_base(request_rec *r)
 {
     const core_dir_config *d = ap_get_core_module_config(r->per_dir_config);
-    size_t n;
 
     if (!d || !d->d || d->r || d->d_is_fnmatch || d->d_components != 0
         || d->d[0] != '/') {
-        return r->uri;
+        return NULL;
     }
-    n = strlen(d->d);
-    while (n > 0 && d->d[n - 1] == '/') {
-        --n;
-    }
-    if (n == 0 || strncmp(r->uri, d->d, n) != 0
-        || (r->uri[n] != '/' && r->uri[n] != '\0')) {
-        return r->uri;
-    }
-    return r->uri[n] ? r->uri + n : "/";
+    return d->d;
 }
 
 int mt_body_too_large(request_rec *r)
@@ -92,16 +85,29 @@ tk_error_id mt_read_json(request_rec *r, json_object **body)
     return TK_E_NONE;
 }
 
+const char *mt_caller(request_rec *r)
+{
+    if (mt_conf_identity(r->server) != TK_IDENTITY_REMOTE_USER) {
+        return NULL;
+    }
+    return r->user && tk_parse_user_name(r->user) == TK_PARSE_OK ? r->user : NULL;
+}
+
+/* Queue-Token wins over Authorization, which belongs to the site's own
+ * authentication in RemoteUser mode. */
 int mt_request_token(request_rec *r, tk_token *t)
 {
     const mt_server_conf *c = mt_server_conf_of(r->server);
+    const char *header = apr_table_get(r->headers_in, "Queue-Token");
     char text[TK_TOKEN_MAX_LEN];
 
+    if (!header && mt_conf_identity(r->server) == TK_IDENTITY_BODY) {
+        header = apr_table_get(r->headers_in, "Authorization");
+    }
     return c->secret
-           && tk_token_from_authorization(apr_table_get(r->headers_in,
-                                                        "Authorization"),
-                                          text, sizeof(text))
-           && tk_token_decode(c->secret, c->secret_len, text, t);
+           && tk_token_from_authorization(header, text, sizeof(text))
+           && tk_token_decode_for(c->secret, c->secret_len, text,
+                                  mt_caller(r), t);
 }
 
 char *mt_token_text(request_rec *r, const tk_token *t)
@@ -109,8 +115,9 @@ char *mt_token_text(request_rec *r, const tk_token *t)
     const mt_server_conf *c = mt_server_conf_of(r->server);
     char *text = apr_palloc(r->pool, TK_TOKEN_MAX_LEN);
 
-    if (!c->secret || tk_token_encode(c->secret, c->secret_len, t, text,
-                                      TK_TOKEN_MAX_LEN) != 0) {
+    if (!c->secret || tk_token_encode_for(c->secret, c->secret_len, t,
+                                          mt_caller(r), text,
+                                          TK_TOKEN_MAX_LEN) != 0) {
         return NULL;
     }
     return text;

@@ -54,6 +54,21 @@ const char *tk_conf_read_queue_state(apr_pool_t *p, const char *arg, int *open)
     return NULL;
 }
 
+const char *tk_conf_read_identity(apr_pool_t *p, const char *arg, int *out)
+{
+    if (strcasecmp(arg, "Body") == 0) {
+        *out = TK_IDENTITY_BODY;
+    }
+    else if (strcasecmp(arg, "RemoteUser") == 0) {
+        *out = TK_IDENTITY_REMOTE_USER;
+    }
+    else {
+        return apr_psprintf(p, "TicketIdentity: '%s' is neither Body nor "
+                            "RemoteUser", arg);
+    }
+    return NULL;
+}
+
 const char *tk_conf_read_secret(apr_pool_t *p, const char *path,
                                 const unsigned char **secret, size_t *len)
 {

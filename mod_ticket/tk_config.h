@@ -54,6 +54,16 @@ const char *tk_conf_read_number(apr_pool_t *p, tk_conf_number which,
  * or an error message naming the directive. */
 const char *tk_conf_read_queue_state(apr_pool_t *p, const char *arg, int *open);
 
+/* Where the caller comes from (TicketIdentity). */
+typedef enum {
+    TK_IDENTITY_BODY = 0,       /* the request's userId (demos, tests) */
+    TK_IDENTITY_REMOTE_USER     /* r->user, from the site's authentication */
+} tk_identity;
+
+/* Reads "Body"/"RemoteUser" (any case) for TicketIdentity: NULL and *out
+ * set, or an error message naming the directive. */
+const char *tk_conf_read_identity(apr_pool_t *p, const char *arg, int *out);
+
 /* Reads the token-signing secret file: NULL with *secret and *len set (from p),
  * or an error message naming TicketSecretFile (missing, unreadable, too
  * short). Surrounding white space is kept: the bytes are the secret. */

@@ -29,6 +29,7 @@ static const tk_error errors[TK_E__COUNT] = {
     [TK_E_PAYLOAD_TOO_LARGE]    = {413, "PAYLOAD_TOO_LARGE", "요청 본문이 너무 큽니다."},
     [TK_E_UNAVAILABLE]          = {503, "UNAVAILABLE", "잠시 후 다시 시도해 주세요."},
     [TK_E_INTERNAL]             = {500, "INTERNAL", "잠시 후 다시 시도해 주세요."},
+    [TK_E_UNAUTHENTICATED]      = {401, "UNAUTHENTICATED", "로그인이 필요합니다."},
 };
 
 const tk_error *tk_error_get(tk_error_id id)

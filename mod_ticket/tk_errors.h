@@ -28,6 +28,7 @@ typedef enum {
     TK_E_PAYLOAD_TOO_LARGE,    /* 413 */
     TK_E_UNAVAILABLE,          /* 503 */
     TK_E_INTERNAL,             /* 500, a bug or a misconfiguration */
+    TK_E_UNAUTHENTICATED,      /* 401, RemoteUser mode: no authenticated user */
     TK_E__COUNT
 } tk_error_id;
 

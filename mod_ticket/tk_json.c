@@ -25,39 +25,6 @@ static int is_hex(char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-/* Length of the well-formed UTF-8 sequence at p, whose lead byte is >= 0x80,
- * or 0 (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF). */
-static size_t utf8_len(const unsigned char *p, size_t avail)
-{
-    unsigned char c = p[0], lo = 0x80, hi = 0xBF;
-    size_t n, i;
-
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-    }
-    else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        lo = c == 0xE0 ? 0xA0 : 0x80;       /* overlong */
-        hi = c == 0xED ? 0x9F : 0xBF;       /* surrogates */
-    }
-    else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        lo = c == 0xF0 ? 0x90 : 0x80;       /* overlong */
-        hi = c == 0xF4 ? 0x8F : 0xBF;       /* past U+10FFFF */
-    }
-    else {
-        return 0;
-    }
-    if (avail < n || p[1] < lo || p[1] > hi) {
-        return 0;
-    }
-    for (i = 2; i < n; ++i) {
-        if (p[i] < 0x80 || p[i] > 0xBF) {
-            return 0;
-        }
-    }
-    return n;
-}
 
 static int scan_string(scan *s)
 {
@@ -71,7 +38,7 @@ static int scan_string(scan *s)
             return 0;
         }
         if (c >= 0x80) {
-            size_t n = utf8_len((const unsigned char *)s->p - 1,
+            size_t n = tk_utf8_len((const unsigned char *)s->p - 1,
                                 (size_t)(s->end - s->p) + 1);
             if (n == 0) {
                 return 0;

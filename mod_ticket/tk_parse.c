@@ -197,3 +197,57 @@ tk_parse_rc tk_parse_limit(const char *args, int def, int max, int *out)
     *out = n > max ? max : (int)n;
     return TK_PARSE_OK;
 }
+
+/* Length of the well-formed UTF-8 sequence at p, whose lead byte is >= 0x80,
+ * or 0 (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF). */
+size_t tk_utf8_len(const unsigned char *p, size_t avail)
+{
+    unsigned char c = p[0], lo = 0x80, hi = 0xBF;
+    size_t n, i;
+
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+    }
+    else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        lo = c == 0xE0 ? 0xA0 : 0x80;       /* overlong */
+        hi = c == 0xED ? 0x9F : 0xBF;       /* surrogates */
+    }
+    else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        lo = c == 0xF0 ? 0x90 : 0x80;       /* overlong */
+        hi = c == 0xF4 ? 0x8F : 0xBF;       /* past U+10FFFF */
+    }
+    else {
+        return 0;
+    }
+    if (avail < n || p[1] < lo || p[1] > hi) {
+        return 0;
+    }
+    for (i = 2; i < n; ++i) {
+        if (p[i] < 0x80 || p[i] > 0xBF) {
+            return 0;
+        }
+    }
+    return n;
+}
+
+tk_parse_rc tk_parse_user_name(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t len = s ? strlen(s) : 0, n;
+
+    if (len == 0 || len > TK_USER_NAME_MAX) {
+        return TK_PARSE_MALFORMED;
+    }
+    for (; *p; p += n) {
+        n = 1;
+        if (*p < 0x20 || *p == 0x7f) {
+            return TK_PARSE_MALFORMED;
+        }
+        if (*p >= 0x80 && (n = tk_utf8_len(p, len - (size_t)(p - (const unsigned char *)s))) == 0) {
+            return TK_PARSE_MALFORMED;
+        }
+    }
+    return TK_PARSE_OK;
+}

@@ -40,4 +40,14 @@ int tk_query_param(const char *args, const char *name, const char **value,
  * capped at max; anything else MALFORMED. */
 tk_parse_rc tk_parse_limit(const char *args, int def, int max, int *out);
 
+/* Length of the well-formed UTF-8 sequence at p, whose lead byte is
+ * >= 0x80, or 0 (RFC 3629: no overlong forms, no surrogates, nothing past
+ * U+10FFFF); avail is how many bytes p has. */
+size_t tk_utf8_len(const unsigned char *p, size_t avail);
+
+/* A user name as the site's authentication gives it (r->user): 1 to
+ * TK_USER_NAME_MAX bytes of UTF-8 without control characters. */
+#define TK_USER_NAME_MAX 255
+tk_parse_rc tk_parse_user_name(const char *s);
+
 #endif

@@ -93,3 +93,36 @@ tk_route_rc tk_api_route_find(apr_pool_t *p, const char *path,
 {
     return tk_route_find(p, tk_api_routes, TK_API__COUNT, path, method, m);
 }
+
+/* uri below the first n bytes of base (a whole path segment), or NULL. */
+static const char *below(const char *base, size_t n, const char *uri)
+{
+    if (strncmp(uri, base, n) != 0 || (uri[n] != '/' && uri[n] != '\0')) {
+        return NULL;
+    }
+    return uri[n] ? uri + n : "/";
+}
+
+tk_route_rc tk_api_route_under(apr_pool_t *p, const char *base, const char *uri,
+                               const char *method, tk_route_match *m)
+{
+    size_t n = base ? strlen(base) : 0;
+    const char *rest;
+    tk_route_rc rc;
+
+    for (;;) {
+        while (n > 0 && base[n - 1] == '/') {
+            --n;                                /* "/api/" is "/api" */
+        }
+        if ((rest = below(base ? base : "", n, uri)) != NULL
+            && (rc = tk_api_route_find(p, rest, method, m)) != TK_ROUTE_NO_PATH) {
+            return rc;
+        }
+        if (n == 0) {
+            return TK_ROUTE_NO_PATH;
+        }
+        while (n > 0 && base[n - 1] != '/') {
+            --n;                                /* up one segment */
+        }
+    }
+}

@@ -39,17 +39,25 @@ static void base64url(const unsigned char *in, size_t n, char *out)
     *out = '\0';
 }
 
-/* base64url(HMAC(secret, "tk1:<seq>:<user>")) into mac (MAC_B64_LEN+1). */
+/* base64url(HMAC(secret, message)) into mac (MAC_B64_LEN+1); the message
+ * is "tk1:<seq>:<user>", or "tk2:<seq>:<user>:<caller>" for a token bound
+ * to the caller (the digits end at the colon, so the caller cannot be
+ * confused with them). */
 static int make_mac(const unsigned char *secret, size_t secret_len,
-                    const tk_token *t, char *mac)
+                    const tk_token *t, const char *caller, char *mac)
 {
-    char msg[64];
+    char msg[64 + TK_USER_NAME_MAX + 1];
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int md_len = 0;
     int n;
 
-    n = snprintf(msg, sizeof(msg), "tk1:%lld:%lld",
-                 (long long)t->seq, (long long)t->user_id);
+    if (caller && tk_parse_user_name(caller) != TK_PARSE_OK) {
+        return -1;
+    }
+    n = caller ? snprintf(msg, sizeof(msg), "tk2:%lld:%lld:%s", (long long)t->seq,
+                          (long long)t->user_id, caller)
+               : snprintf(msg, sizeof(msg), "tk1:%lld:%lld", (long long)t->seq,
+                          (long long)t->user_id);
     if (n < 0 || (size_t)n >= sizeof(msg)
         || !HMAC(EVP_sha256(), secret, (int)secret_len,
                  (const unsigned char *)msg, (size_t)n, md, &md_len)
@@ -63,10 +71,18 @@ static int make_mac(const unsigned char *secret, size_t secret_len,
 int tk_token_encode(const unsigned char *secret, size_t secret_len,
                     const tk_token *t, char *out, size_t outsz)
 {
+    return tk_token_encode_for(secret, secret_len, t, NULL, out, outsz);
+}
+
+int tk_token_encode_for(const unsigned char *secret, size_t secret_len,
+                        const tk_token *t, const char *caller, char *out,
+                        size_t outsz)
+{
     char mac[MAC_B64_LEN + 1];
     int n;
 
-    if (t->seq <= 0 || t->user_id <= 0 || make_mac(secret, secret_len, t, mac)) {
+    if (t->seq <= 0 || t->user_id <= 0
+        || make_mac(secret, secret_len, t, caller, mac)) {
         return -1;
     }
     n = snprintf(out, outsz, "%lld.%lld.%s",
@@ -92,6 +108,12 @@ static const char *read_part(const char *text, int64_t *v)
 int tk_token_decode(const unsigned char *secret, size_t secret_len,
                     const char *text, tk_token *t)
 {
+    return tk_token_decode_for(secret, secret_len, text, NULL, t);
+}
+
+int tk_token_decode_for(const unsigned char *secret, size_t secret_len,
+                        const char *text, const char *caller, tk_token *t)
+{
     tk_token got;
     char mac[MAC_B64_LEN + 1];
     const char *rest;
@@ -99,7 +121,7 @@ int tk_token_decode(const unsigned char *secret, size_t secret_len,
     if (!text || !(rest = read_part(text, &got.seq))
         || !(rest = read_part(rest, &got.user_id))
         || strlen(rest) != MAC_B64_LEN
-        || make_mac(secret, secret_len, &got, mac)
+        || make_mac(secret, secret_len, &got, caller, mac)
         || CRYPTO_memcmp(mac, rest, MAC_B64_LEN) != 0) {
         return 0;
     }

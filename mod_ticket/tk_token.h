@@ -1,7 +1,10 @@
 /* tk_token.h: queue tokens that cannot be forged.
  *
  * A token is "<seq>.<userId>.<mac>": the queue sequence number, the user,
- * and base64url(HMAC-SHA256(secret, "tk1:<seq>:<userId>")). The secret is
+ * and base64url(HMAC-SHA256(secret, "tk1:<seq>:<userId>")); a token bound
+ * to its caller (TicketIdentity RemoteUser) has the caller's user name in
+ * the MAC, "tk2:<seq>:<userId>:<name>", so that on another user's request
+ * it is simply not genuine, with no database to ask. The secret is
  * shared by every httpd host of one database (TicketSecretFile). Being
  * derived from (seq, user) only, a token is the same string every time the
  * same live queue entry is handed out. */
@@ -24,10 +27,20 @@ typedef struct {
 int tk_token_encode(const unsigned char *secret, size_t secret_len,
                     const tk_token *t, char *out, size_t outsz);
 
+/* The same for a token bound to caller (a user name, tk_parse_user_name;
+ * NULL: not bound). */
+int tk_token_encode_for(const unsigned char *secret, size_t secret_len,
+                        const tk_token *t, const char *caller, char *out,
+                        size_t outsz);
+
 /* 1 and *t filled when text is a token made with this secret; 0 for
  * anything else (malformed, forged, other secret). */
 int tk_token_decode(const unsigned char *secret, size_t secret_len,
                     const char *text, tk_token *t);
+/* The same for a token bound to caller (NULL: not bound): a token bound to
+ * another caller, or to none, is not genuine. */
+int tk_token_decode_for(const unsigned char *secret, size_t secret_len,
+                        const char *text, const char *caller, tk_token *t);
 
 /* The token inside an Authorization header value: the raw token or
  * "Bearer <token>", surrounding blanks ignored. Copies it into out and

@@ -1,15 +1,18 @@
 #!/bin/sh
 # Prints the Apache configuration for `make run`, the tests and the bench,
 # from conf/httpd.conf.in and these environment variables:
-#   STATE RUNDIR LOGDIR PORT MODULE DBDPARAMS SECRET  (required)
+#   STATE RUNDIR LOGDIR PORT MODULE DBDPARAMS  (required)
+#   SECRET [] (the TicketSecretFile; empty: none, the module stays idle)
 #   LOCATION [/] LOGLEVEL [warn] EXTRA [] (more directives, one string)
+#   IDENTITY [body] or remote-user (conf/identity-remote-user.conf.in)
+#   WITHOUT_DBD [] 1: mod_dbd is not loaded
 # and the knobs below, each of which sets its directive when given (the
 # module's own default applies otherwise: the defaults live in one place,
 # mod_ticket/tk_config.h).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 : "${STATE:?}" "${RUNDIR:?}" "${LOGDIR:?}" "${PORT:?}" "${MODULE:?}" \
-  "${DBDPARAMS:?}" "${SECRET:?}"
+  "${DBDPARAMS:?}"
 
 # knob directive
 KNOBS="CAPACITY TicketCapacity
@@ -27,13 +30,31 @@ TICKET_KNOBS=$(printf '%s\n' "$KNOBS" | while read -r knob directive; do
         *) echo "$directive $value" ;;
     esac
 done)
-export STATE RUNDIR LOGDIR PORT MODULE DBDPARAMS SECRET TICKET_KNOBS
-export LOCATION="${LOCATION:-/}" LOGLEVEL="${LOGLEVEL:-warn}" EXTRA="${EXTRA:-}"
-# awk, not sed: values may hold any character sed would read as syntax
-awk '{
-    while (match($0, /@[A-Z_]+@/)) {
-        name = substr($0, RSTART + 1, RLENGTH - 2)
-        $0 = substr($0, 1, RSTART - 1) ENVIRON[name] substr($0, RSTART + RLENGTH)
-    }
-    print
-}' "$here/conf/httpd.conf.in"
+LOCATION=${LOCATION:-/}
+HEALTH_PATH=${LOCATION%/}/health
+SECRET_DIRECTIVE=${SECRET:+"TicketSecretFile \"$SECRET\""}
+DBD_MODULE="LoadModule dbd_module /usr/lib/apache2/modules/mod_dbd.so"
+[ "${WITHOUT_DBD:-}" = 1 ] && DBD_MODULE=""
+export STATE RUNDIR LOGDIR PORT MODULE DBDPARAMS SECRET_DIRECTIVE TICKET_KNOBS \
+       LOCATION HEALTH_PATH DBD_MODULE
+export LOGLEVEL="${LOGLEVEL:-warn}" EXTRA="${EXTRA:-}"
+
+# fill FILE: each @NAME@ from the environment (awk, not sed: values may
+# hold any character sed would read as syntax)
+fill() {
+    awk '{
+        while (match($0, /@[A-Z_]+@/)) {
+            name = substr($0, RSTART + 1, RLENGTH - 2)
+            $0 = substr($0, 1, RSTART - 1) ENVIRON[name] substr($0, RSTART + RLENGTH)
+        }
+        print
+    }' "$1"
+}
+
+case "${IDENTITY:-body}" in
+    body) IDENTITY_CONF="" ;;
+    remote-user) IDENTITY_CONF=$(fill "$here/conf/identity-remote-user.conf.in") ;;
+    *) echo "httpd-conf.sh: IDENTITY is body or remote-user, not '$IDENTITY'" >&2; exit 1 ;;
+esac
+export IDENTITY_CONF
+fill "$here/conf/httpd.conf.in"

@@ -89,7 +89,7 @@ migrate() {
         fi
     done
     cat "$TK_ROOT"/sql/functions/*.sql \
-        | psql_as ticket "$port" "$db" -1 -v client_min_messages=warning -f - >/dev/null
+        | PGOPTIONS="-c client_min_messages=warning" psql_as ticket "$port" "$db" -1 -f - >/dev/null
 }
 
 # new_secret FILE: 48 random bytes, base64 (64 characters), root only.

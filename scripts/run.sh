@@ -57,7 +57,7 @@ fi
 STATE=$STATE RUNDIR=$STATE/run LOGDIR=$STATE/logs PORT=$PORT \
 MODULE=$TK_ROOT/mod_ticket/.libs/mod_ticket.so SECRET=$STATE/secret \
 DBDPARAMS="host=127.0.0.1 port=$PGPORT dbname=ticket user=ticket connect_timeout=3 application_name=mod_ticket options='-c statement_timeout=5000'" \
-LOGLEVEL=${LOGLEVEL:-warn} \
+LOGLEVEL=${LOGLEVEL:-warn ticket:notice} \
     "$TK_ROOT/scripts/httpd-conf.sh" > "$STATE/httpd.conf"
 apache2 -t -f "$STATE/httpd.conf"
 
@@ -75,9 +75,14 @@ trap stop INT TERM EXIT
 
 apache2 -f "$STATE/httpd.conf" -D FOREGROUND &
 httpd=$!
+if [ "${IDENTITY:-body}" = remote-user ]; then
+    try="curl -s -u user1:demo -X POST localhost:$PORT/queues -d '{}'   (every demo user's password: demo)"
+else
+    try="curl -s -X POST localhost:$PORT/queues -d '{\"userId\": 1}'"
+fi
 cat <<MSG
 == mod_ticket serves http://127.0.0.1:$PORT  (users 1-$USERS, 3 concerts)
-   try: curl -s -X POST localhost:$PORT/queues -d '{"userId": 1}'
+   try: $try
    logs: $STATE/logs/error.log   database: psql -h 127.0.0.1 -p $PGPORT -U ticket ticket
    PostgreSQL restart: runuser -u postgres -- $PG_BIN/pg_ctl -D $PGDATA restart
    Ctrl-C stops Apache and PostgreSQL

@@ -2,7 +2,7 @@
 -- at every start: users 1..N exist with an account, each concert keeps two
 -- schedules of 50 seats in the future.
 
-INSERT INTO users (user_id, name)
+INSERT INTO users (user_id, user_name)
 SELECT g, 'user' || g FROM generate_series(1, :users) AS g
 ON CONFLICT (user_id) DO NOTHING;
 SELECT setval(pg_get_serial_sequence('users', 'user_id'),
@@ -33,3 +33,14 @@ SELECT s.schedule_id, n, CASE WHEN n <= 10 THEN 165000
   FROM schedules s, generate_series(1, 50) AS n
  ORDER BY s.schedule_id, n
 ON CONFLICT (schedule_id, seat_num) DO NOTHING;
+
+-- make run IDENTITY=remote-user: HTTP Basic against these (mod_authn_dbd).
+-- Every demo user's password is "demo" (bcrypt, as htpasswd -B makes it).
+CREATE TABLE IF NOT EXISTS demo_logins (
+    user_name      text PRIMARY KEY REFERENCES users (user_name),
+    password_hash  text NOT NULL
+);
+INSERT INTO demo_logins (user_name, password_hash)
+SELECT user_name, '$2y$05$25XJZ14TJZNVv4L.UoZAEOv/AsK5j/R/PPJ1s0HTIbm.W6fV/qdPK'
+  FROM users WHERE user_id <= :users
+ON CONFLICT (user_name) DO NOTHING;

@@ -7,37 +7,75 @@
 -- every number drawn after it is larger: FIFO by seq holds, and every
 -- waiting token has seq > queue_state.head.
 
--- (until 005, these two returned the queue as six columns each)
+-- (until 005 these two returned the queue as six columns each; until 006
+-- entry knew users by id only)
 DROP FUNCTION IF EXISTS ticket_enter(bigint, boolean);
 DROP FUNCTION IF EXISTS ticket_admit(integer, integer);
 
-CREATE OR REPLACE FUNCTION ticket_enter(p_user bigint, p_open boolean,
-    OUT result text,            -- created | existing | closed | unknown_user
+-- The user the site's authentication calls p_name: found, or made on
+-- first sight with an empty account (so a site's users need not be loaded
+-- in advance). Two first entries of one name at once make one user.
+CREATE OR REPLACE FUNCTION ticket_user_named(p_name text) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_user bigint;
+BEGIN
+    SELECT u.user_id INTO v_user FROM users u WHERE u.user_name = p_name;
+    IF FOUND THEN
+        RETURN v_user;
+    END IF;
+    INSERT INTO users (user_name) VALUES (p_name)
+    ON CONFLICT (user_name) DO NOTHING RETURNING user_id INTO v_user;
+    IF v_user IS NULL THEN          -- made meanwhile by a concurrent entry
+        SELECT u.user_id INTO v_user FROM users u WHERE u.user_name = p_name;
+    ELSE
+        INSERT INTO accounts (user_id) VALUES (v_user);
+    END IF;
+    RETURN v_user;
+END
+$$;
+
+-- Enters p_user into the queue; with p_name (RemoteUser mode) the caller
+-- is the user of that name, and p_user, when given, must be that user.
+-- result: created | existing | closed | unknown_user | forbidden
+CREATE OR REPLACE FUNCTION ticket_enter(p_user bigint, p_name text,
+    p_open boolean,
+    OUT result text,
+    OUT user_id bigint,
     OUT token_seq bigint,
     OUT token_state text,
     OUT queue ticket_queue_view)
 LANGUAGE plpgsql AS $$
 BEGIN
+    user_id := p_user;
+    IF p_name IS NOT NULL THEN
+        user_id := ticket_user_named(p_name);
+        IF p_user IS NOT NULL AND p_user <> user_id THEN
+            result := 'forbidden';
+            RETURN;
+        END IF;
+    END IF;
     PERFORM pg_advisory_xact_lock_shared(120112302568555);
     -- serialises the entries of one user: one live token each
-    PERFORM 1 FROM users u WHERE u.user_id = p_user FOR NO KEY UPDATE;
+    PERFORM 1 FROM users u WHERE u.user_id = ticket_enter.user_id
+        FOR NO KEY UPDATE;
     IF NOT FOUND THEN
         result := 'unknown_user';
         RETURN;
     END IF;
     UPDATE queue_tokens t SET state = 'expire'
-     WHERE t.user_id = p_user AND t.state = 'service'
+     WHERE t.user_id = ticket_enter.user_id AND t.state = 'service'
        AND t.expires_at <= clock_timestamp();
     SELECT t.seq, t.state INTO token_seq, token_state
       FROM queue_tokens t
-     WHERE t.user_id = p_user AND t.state IN ('wait', 'service');
+     WHERE t.user_id = ticket_enter.user_id AND t.state IN ('wait', 'service');
     IF FOUND THEN
         result := 'existing';
     ELSIF NOT p_open THEN
         result := 'closed';
         RETURN;
     ELSE
-        INSERT INTO queue_tokens (user_id) VALUES (p_user)
+        INSERT INTO queue_tokens (user_id) VALUES (ticket_enter.user_id)
         RETURNING seq, state INTO token_seq, token_state;
         result := 'created';
     END IF;

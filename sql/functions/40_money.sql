@@ -24,7 +24,7 @@ BEGIN
         result := 'token_' || v_status;
         RETURN;
     END IF;
-    SELECT u.name INTO user_name FROM users u WHERE u.user_id = p_user;
+    SELECT u.user_name INTO user_name FROM users u WHERE u.user_id = p_user;
     IF NOT FOUND THEN
         result := 'unknown_user';
         RETURN;
@@ -113,7 +113,7 @@ BEGIN
         SELECT t.status INTO v_status FROM tickets t WHERE t.ticket_id = p_ticket;
     END IF;
 
-    SELECT u.name, c.title, to_char(s.concert_date, 'YYYY-MM-DD'), st.seat_num, t.price
+    SELECT u.user_name, c.title, to_char(s.concert_date, 'YYYY-MM-DD'), st.seat_num, t.price
       INTO user_name, concert_title, concert_date, seat_num, price
       FROM tickets t JOIN users u ON u.user_id = t.user_id
       JOIN seats st ON st.seat_id = t.seat_id

@@ -92,7 +92,7 @@ void th_db_create(const char *db, int users)
     th_db_exec(c, "CREATE DATABASE %s TEMPLATE ticket_template OWNER ticket", db);
     PQfinish(c);
     c = connect_db(db);
-    th_db_exec(c, "INSERT INTO users (user_id, name) SELECT g, 'user' || g"
+    th_db_exec(c, "INSERT INTO users (user_id, user_name) SELECT g, 'user' || g"
                   "  FROM generate_series(1, %d) g", users);
     th_db_exec(c, "INSERT INTO accounts (user_id) SELECT user_id FROM users");
     PQfinish(c);

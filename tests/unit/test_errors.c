@@ -50,6 +50,7 @@ static const struct {
     {TK_E_PAYLOAD_TOO_LARGE, 413, "PAYLOAD_TOO_LARGE", MSG_TOO_LARGE},
     {TK_E_UNAVAILABLE, 503, "UNAVAILABLE", MSG_UNAVAILABLE},
     {TK_E_INTERNAL, 500, "INTERNAL", MSG_UNAVAILABLE},
+    {TK_E_UNAUTHENTICATED, 401, "UNAUTHENTICATED", "로그인이 필요합니다."},
 };
 #define NEXPECTED (sizeof(expected) / sizeof(expected[0]))
 

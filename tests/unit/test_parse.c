@@ -317,6 +317,33 @@ static void test_limit(void **state)
                      TK_PARSE_MALFORMED);
 }
 
+static void test_user_name(void **state)
+{
+    static const char *const good[] = {"user3", "a", "alice@example.com",
+        "홍길동", "CN=Jane Doe,O=Example", "x:y", "emoji \xf0\x9f\x8e\xab", NULL};
+    static const char *const bad[] = {"", "a\rb", "new\nline", "\x01", "del\x7f",
+        "\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff", NULL};
+    char longest[300];
+    size_t i;
+    (void)state;
+
+    for (i = 0; good[i]; ++i) {
+        assert_int_equal(tk_parse_user_name(good[i]), TK_PARSE_OK);
+    }
+    for (i = 0; bad[i]; ++i) {
+        if (tk_parse_user_name(bad[i]) != TK_PARSE_MALFORMED) {
+            fail_msg("bad user name %zu accepted", i);
+        }
+    }
+    assert_int_equal(tk_parse_user_name(NULL), TK_PARSE_MALFORMED);
+    memset(longest, 'u', TK_USER_NAME_MAX);
+    longest[TK_USER_NAME_MAX] = '\0';
+    assert_int_equal(tk_parse_user_name(longest), TK_PARSE_OK);
+    longest[TK_USER_NAME_MAX] = 'u';
+    longest[TK_USER_NAME_MAX + 1] = '\0';
+    assert_int_equal(tk_parse_user_name(longest), TK_PARSE_MALFORMED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -333,6 +360,7 @@ int main(void)
         cmocka_unit_test(test_idempotency_key),
         cmocka_unit_test(test_query_param),
         cmocka_unit_test(test_limit),
+        cmocka_unit_test(test_user_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -242,6 +242,65 @@ static void test_max_params(void **state)
                      TK_ROUTE_NO_PATH);
 }
 
+/* The API's root under a request's <Location>: that path, or the nearest
+ * enclosing one under which the rest is a route. */
+static void test_route_under(void **state)
+{
+    static const struct {
+        const char *base, *uri, *method;
+        tk_route_rc rc;
+        int id;
+    } cases[] = {
+        {NULL, "/queues", "GET", TK_ROUTE_FOUND, R_QUEUE_POLL},
+        {"/", "/queues", "POST", TK_ROUTE_FOUND, R_QUEUE_ENTER},
+        {"/api", "/api/queues", "GET", TK_ROUTE_FOUND, R_QUEUE_POLL},
+        {"/api/", "/api/queues", "GET", TK_ROUTE_FOUND, R_QUEUE_POLL},
+        /* a <Location /api/health> inside <Location /api> */
+        {"/api/health", "/api/health", "GET", TK_ROUTE_FOUND, R_HEALTH},
+        {"/api/concerts/1", "/api/concerts/1/dates", "GET", TK_ROUTE_FOUND, R_DATES},
+        {"/a/b/c", "/a/b/c/payments/7/accounts", "GET", TK_ROUTE_FOUND, R_ACCOUNT},
+        {"/api", "/api/health", "DELETE", TK_ROUTE_NO_METHOD, -1},
+        {"/api", "/api", "GET", TK_ROUTE_NO_PATH, -1},
+        {"/api", "/api/", "GET", TK_ROUTE_NO_PATH, -1},
+        {"/api", "/api/nope", "GET", TK_ROUTE_NO_PATH, -1},
+        /* whole segments only */
+        {"/ap", "/api/queues", "GET", TK_ROUTE_NO_PATH, -1},
+        {"/api", "/apiqueues", "GET", TK_ROUTE_NO_PATH, -1},
+        /* not under the base: the uri as it is, from the root */
+        {"/other", "/queues", "GET", TK_ROUTE_FOUND, R_QUEUE_POLL},
+        {"/api", "/shop/queues", "GET", TK_ROUTE_NO_PATH, -1},
+    };
+    tk_route_match m;
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
+        tk_route_rc rc = tk_api_route_under(*state, cases[i].base, cases[i].uri,
+                                            cases[i].method, &m);
+        if (rc != cases[i].rc || (rc == TK_ROUTE_FOUND && m.id != cases[i].id)) {
+            fail_msg("%s under %s: rc %d id %d, want rc %d id %d", cases[i].uri,
+                     cases[i].base ? cases[i].base : "(none)", (int)rc, m.id,
+                     (int)cases[i].rc, cases[i].id);
+        }
+    }
+    assert_int_equal(tk_api_route_under(*state, "/api/concerts/7", "/api/concerts/7/dates",
+                                        "GET", &m), TK_ROUTE_FOUND);
+    assert_string_equal(tk_route_param(&m, "concertId"), "7");
+}
+
+/* The table lists each route once, at its own number. */
+static void test_api_table(void **state)
+{
+    int i, j;
+    (void)state;
+    for (i = 0; i < TK_API__COUNT; ++i) {
+        assert_int_equal(tk_api_routes[i].id, i);
+        for (j = i + 1; j < TK_API__COUNT; ++j) {
+            assert_false(strcmp(tk_api_routes[i].method, tk_api_routes[j].method) == 0
+                         && strcmp(tk_api_routes[i].pattern, tk_api_routes[j].pattern) == 0);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -254,6 +313,8 @@ int main(void)
         cmocka_unit_test(test_allow_table_order),
         cmocka_unit_test(test_match_reset),
         cmocka_unit_test(test_max_params),
+        cmocka_unit_test(test_route_under),
+        cmocka_unit_test(test_api_table),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -364,6 +364,85 @@ static void test_auth_then_decode(void **state)
     assert_int_equal(back.user_id, INT64_MAX);
 }
 
+/* A token bound to its caller: the reference MAC over
+ * "tk2:<seq>:<user>:<name>", and genuine only for that caller. */
+static void test_bound_to_caller(void **state)
+{
+    static const char *const callers[] = {"user3", "a:b", "홍길동", "x y", NULL};
+    tk_token t = {42, 3}, back;
+    char text[TK_TOKEN_MAX_LEN], plain[TK_TOKEN_MAX_LEN], want[TK_TOKEN_MAX_LEN];
+    char msg[128];
+    unsigned char md[EVP_MAX_MD_SIZE], b64[80];
+    unsigned int md_len = 0;
+    size_t i, j;
+    (void)state;
+
+    assert_int_equal(tk_token_encode_for(secret, sizeof(secret), &t, "user3",
+                                         text, sizeof(text)), 0);
+    snprintf(msg, sizeof(msg), "tk2:42:3:user3");
+    assert_non_null(HMAC(EVP_sha256(), secret, sizeof(secret),
+                         (const unsigned char *)msg, strlen(msg), md, &md_len));
+    EVP_EncodeBlock(b64, md, (int)md_len);
+    for (i = 0; b64[i]; ++i) {
+        b64[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : b64[i];
+    }
+    b64[43] = '\0';
+    snprintf(want, sizeof(want), "42.3.%s", b64);
+    assert_string_equal(text, want);
+
+    assert_int_equal(tk_token_encode(secret, sizeof(secret), &t, plain,
+                                     sizeof(plain)), 0);
+    assert_string_not_equal(text, plain);
+    for (i = 0; callers[i]; ++i) {
+        assert_int_equal(tk_token_encode_for(secret, sizeof(secret), &t,
+                                             callers[i], text, sizeof(text)), 0);
+        for (j = 0; callers[j]; ++j) {
+            assert_int_equal(tk_token_decode_for(secret, sizeof(secret), text,
+                                                 callers[j], &back), i == j);
+        }
+        /* bound is not unbound, and the reverse */
+        assert_int_equal(tk_token_decode(secret, sizeof(secret), text, &back), 0);
+        assert_int_equal(tk_token_decode_for(secret, sizeof(secret), plain,
+                                             callers[i], &back), 0);
+    }
+    /* "user3" as caller of user 42's token is not user "3" of token 42:user */
+    t.user_id = 4;
+    assert_int_equal(tk_token_encode_for(secret, sizeof(secret), &t, "2:user3",
+                                         text, sizeof(text)), 0);
+    assert_int_equal(tk_token_decode_for(secret, sizeof(secret), text, "user3",
+                                         &back), 0);
+}
+
+/* A name that is no user name (tk_parse_user_name) binds no token. */
+static void test_bound_to_bad_caller(void **state)
+{
+    static const char *const bad[] = {"", "a\nb", "tab\there", "\x7f",
+                                      "\xff\xfe", "\xed\xa0\x80", NULL};
+    tk_token t = {1, 1}, back;
+    char text[TK_TOKEN_MAX_LEN], good[TK_TOKEN_MAX_LEN], longest[300];
+    size_t i;
+    (void)state;
+
+    assert_int_equal(tk_token_encode_for(secret, sizeof(secret), &t, "ok",
+                                         good, sizeof(good)), 0);
+    for (i = 0; bad[i]; ++i) {
+        assert_int_equal(tk_token_encode_for(secret, sizeof(secret), &t, bad[i],
+                                             text, sizeof(text)), -1);
+        assert_int_equal(tk_token_decode_for(secret, sizeof(secret), good,
+                                             bad[i], &back), 0);
+    }
+    memset(longest, 'n', 255);
+    longest[255] = '\0';
+    assert_int_equal(tk_token_encode_for(secret, sizeof(secret), &t, longest,
+                                         text, sizeof(text)), 0);
+    assert_int_equal(tk_token_decode_for(secret, sizeof(secret), text, longest,
+                                         &back), 1);
+    longest[255] = 'n';
+    longest[256] = '\0';
+    assert_int_equal(tk_token_encode_for(secret, sizeof(secret), &t, longest,
+                                         text, sizeof(text)), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -380,6 +459,8 @@ int main(void)
         cmocka_unit_test(test_auth),
         cmocka_unit_test(test_auth_buffer),
         cmocka_unit_test(test_auth_then_decode),
+        cmocka_unit_test(test_bound_to_caller),
+        cmocka_unit_test(test_bound_to_bad_caller),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
