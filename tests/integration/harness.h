@@ -242,4 +242,63 @@ int th_wait_until(int (*fn)(void *), void *arg, double seconds);
 int th_free_port(void);
 const char *th_env(const char *name);
 
+/* ---- the sale of test_lookups.c and test_holds.c (harness_sale.c) ---- */
+
+/* The user who owns the sale's booked seats: a database for the sale has
+ * at least this many users. */
+#define TH_SALE_OWNER 1499
+
+/* Concerts 1-9 with their schedules and seats (harness_sale.c has the
+ * map); seats 4401 (all of schedule 44) and 3105 booked. */
+void th_sale_insert(PGconn *c);
+/* A new database db with users 1..users (at least TH_SALE_OWNER) and the
+ * sale; a connection to it. */
+PGconn *th_sale_create(const char *db, int users);
+/* The date current_date + days as the API writes it (YYYY-MM-DD). */
+void th_sale_date(PGconn *c, int days, char out[16]);
+/* Books seat for TH_SALE_OWNER, in SQL only. */
+void th_sale_book(PGconn *c, long long seat);
+
+/* Malformed values of an id in a path (NULL-terminated). */
+extern const char *const th_bad_ids[];
+
+/* POST /concerts/:concert/schedules/:schedule/seats/:seat/ticket with
+ * token (NULL for none) and body, on the thread's keep-alive client. */
+int th_hold(th_resp *r, int port, long long concert, long long schedule,
+            long long seat, const char *token, const char *body);
+
+/* 1 when seat is in GET /concerts/:concert/dates/:date/seats. */
+int th_seat_listed(int port, long long concert, const char *date,
+                   long long seat, const char *token);
+/* availableSeats of schedule in GET /concerts/:concert/dates, 0 when
+ * the schedule is not listed. */
+long long th_dates_free(int port, long long concert, long long schedule,
+                        const char *token);
+
+/* Another sale: database db (users 1-5), served by h with TicketCapacity
+ * 1, its tokens signed with another secret. Its user 1 is admitted, its
+ * user 2 waits; user 2's token goes into waiting. */
+void th_waiting_sale_start(th_httpd *h, const char *db, char *waiting);
+
+/* The tokens the gate of endpoints 3-6 refuses with 401, and where. */
+typedef struct {
+    PGconn *db;                 /* the sale's database */
+    int port, port2;            /* two of its hosts */
+    const th_token *tok;        /* the tokens in service, by user */
+    long long good;             /* a user whose token is forged (into good + 1's) */
+    long long gone;             /* a user whose queue entry is deleted here */
+    long long expiring;         /* a user whose token is expired here */
+    int waiting_port;           /* th_waiting_sale_start's host … */
+    const char *waiting;        /* … and its waiting token */
+} th_gate;
+
+/* Sends each request of q[0..n) with every token the gate refuses: none,
+ * malformed ones, one forged from g->good's (another user, another seq),
+ * g->waiting (another secret), g->gone's once its queue entry is deleted,
+ * g->waiting on its own host (raw and as Bearer), and g->expiring's once
+ * it is expired (after a GET /concerts has shown that it works), as Bearer
+ * on port and port2, raw on port. Each answers 401 with its code
+ * (TOKEN_INVALID, TOKEN_NOT_ADMITTED, TOKEN_EXPIRED) and message. */
+void th_expect_gate_errors(const th_gate *g, const th_req *q, int n, const char *message);
+
 #endif
