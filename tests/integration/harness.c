@@ -84,6 +84,19 @@ long long th_db_scalar(PGconn *c, const char *fmt, ...)
     return v;
 }
 
+void th_db_text(PGconn *c, char *out, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    PGresult *res;
+
+    va_start(ap, fmt);
+    res = vexec(c, fmt, ap);
+    va_end(ap);
+    snprintf(out, n, "%s", PQntuples(res) > 0 && !PQgetisnull(res, 0, 0)
+                           ? PQgetvalue(res, 0, 0) : "");
+    PQclear(res);
+}
+
 void th_db_create(const char *db, int users)
 {
     PGconn *c = connect_db("postgres");
@@ -231,14 +244,29 @@ void th_suite_start(th_httpd *h, PGconn **db, const char *name, int users,
     th_httpd_start(h, name, knobs, NULL);
 }
 
-void th_suite_stop(th_httpd *h, PGconn **db, const char *const *allowed)
+void th_suite_stop_all(th_httpd *const *hosts, PGconn **db, const char *const *allowed)
 {
-    th_httpd_stop(h);
+    th_httpd *const *h;
+    int bad = 0;
+
+    for (h = hosts; *h; ++h) {
+        th_httpd_stop(*h);
+    }
+    th_thread_client_done();
     if (*db) {
         PQfinish(*db);
         *db = NULL;
     }
-    assert_int_equal(th_errlog_unexpected(h, allowed), 0);
+    for (h = hosts; *h; ++h) {
+        bad += th_errlog_unexpected(*h, allowed);
+    }
+    assert_int_equal(bad, 0);
+}
+
+void th_suite_stop(th_httpd *h, PGconn **db, const char *const *allowed)
+{
+    th_httpd *const hosts[] = {h, NULL};
+    th_suite_stop_all(hosts, db, allowed);
 }
 
 void th_httpd_stop(th_httpd *h)
@@ -370,6 +398,10 @@ static int http_request_on(CURL *own, th_resp *r, int port, const char *method,
         curl_easy_reset(c);     /* options only: the connection stays */
     }
     memset(r, 0, sizeof(*r));
+    snprintf(r->request, sizeof(r->request), "%s %s%s%.120s%s%s%.200s%s", method, path,
+             authorization ? " (Authorization: " : "", authorization ? authorization : "",
+             authorization ? ")" : "", body ? " body '" : "", body ? body : "",
+             body ? "'" : "");
     snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
@@ -454,6 +486,22 @@ int th_client_http(th_client *c, th_resp *r, int port, const char *method,
     return th_client_http_auth(c, r, port, method, path, token ? auth : NULL, body);
 }
 
+static __thread th_client *thread_client;
+
+th_client *th_thread_client(void)
+{
+    if (!thread_client) {
+        thread_client = th_client_new();
+    }
+    return thread_client;
+}
+
+void th_thread_client_done(void)
+{
+    th_client_free(thread_client);
+    thread_client = NULL;
+}
+
 int th_http_auth(th_resp *r, int port, const char *method, const char *path,
                  const char *authorization, const char *body)
 {
@@ -525,16 +573,116 @@ int th_is_null(const th_resp *r, const char *key)
     return r->json && json_object_object_get_ex(r->json, key, &v) && v == NULL;
 }
 
-void th_assert_error(const th_resp *r, long status, const char *code,
-                     const char *message)
+json_object *th_array(const th_resp *r, const char *key)
+{
+    json_object *v = field(r, key);
+
+    if (!v || !json_object_is_type(v, json_type_array)) {
+        fail_msg("no array \"%s\" in %s", key, r->body);
+    }
+    return v;
+}
+
+long long th_obj_int(json_object *o, const char *key)
+{
+    json_object *v = NULL;
+
+    if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int)) {
+        fail_msg("no integer \"%s\" in %s", key, json_object_to_json_string(o));
+    }
+    return (long long)json_object_get_int64(v);
+}
+
+const char *th_obj_str(json_object *o, const char *key)
+{
+    json_object *v = NULL;
+
+    if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string)) {
+        fail_msg("no string \"%s\" in %s", key, json_object_to_json_string(o));
+    }
+    return json_object_get_string(v);
+}
+
+/* ---- expected errors ---- */
+
+void th_assert_error_at(const char *file, int line, const th_resp *r,
+                        long status, const char *code, const char *message)
 {
     if (r->status != status || !th_str(r, "code") || strcmp(th_str(r, "code"), code)
         || !th_str(r, "error") || strcmp(th_str(r, "error"), message)) {
-        fail_msg("expected %ld %s \"%s\", got %ld %s", status, code, message,
-                 r->status, r->body);
+        print_error("%s: expected %ld %s \"%s\", got %ld %s\n", r->request, status,
+                    code, message, r->status, r->body);
+        _fail(file, line);
     }
-    assert_non_null(strstr(r->content_type, "application/json"));
+    if (!strstr(r->content_type, "application/json")) {
+        print_error("%s: %ld %s with Content-Type \"%s\"\n", r->request, r->status,
+                    code, r->content_type);
+        _fail(file, line);
+    }
 }
+
+void th_expect_405_at(const char *file, int line, int port, const char *method,
+                      const char *path, const char *token, const char *body,
+                      const char *allow)
+{
+    th_resp r;
+
+    th_http(&r, port, method, path, token, body);
+    th_assert_error_at(file, line, &r, 405, "METHOD_NOT_ALLOWED", TH_MSG_METHOD);
+    if (strcmp(r.allow, allow) != 0) {
+        print_error("%s: Allow \"%s\", expected \"%s\"\n", r.request, r.allow, allow);
+        th_resp_free(&r);
+        _fail(file, line);
+    }
+    th_resp_free(&r);
+}
+
+/* 1 when a request of method carries its body */
+static int has_body(const char *method)
+{
+    return !strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "PATCH");
+}
+
+void th_req_set(th_req *q, const char *method, const char *body, const char *fmt, ...)
+{
+    va_list ap;
+
+    q->method = method;
+    va_start(ap, fmt);
+    vsnprintf(q->path, sizeof(q->path), fmt, ap);
+    va_end(ap);
+    snprintf(q->body, sizeof(q->body), "%s", body ? body : "");
+}
+
+void th_expect_req_errors_auth_at(const char *file, int line, int port, const th_req *q,
+                                  int n, const char *auth, long status, const char *code,
+                                  const char *message)
+{
+    int i;
+
+    for (i = 0; i < n; ++i) {
+        th_resp r;
+        th_client_http_auth(th_thread_client(), &r, port, q[i].method, q[i].path, auth,
+                            has_body(q[i].method) ? q[i].body : NULL);
+        th_assert_error_at(file, line, &r, status, code, message);
+        th_resp_free(&r);
+    }
+}
+
+void th_expect_req_errors_at(const char *file, int line, int port, const th_req *q, int n,
+                             const char *token, long status, const char *code,
+                             const char *message)
+{
+    char auth[600];
+
+    if (token) {
+        snprintf(auth, sizeof(auth), "Bearer %s", token);
+    }
+    th_expect_req_errors_auth_at(file, line, port, q, n, token ? auth : NULL, status, code,
+                                 message);
+}
+
+/* ---- the queue ---- */
 
 long th_enter(int port, long long user, char *out)
 {
@@ -552,6 +700,120 @@ long th_enter(int port, long long user, char *out)
     }
     th_resp_free(&r);
     return status;
+}
+
+void th_forge(char *out, size_t n, const char *token, long long user)
+{
+    snprintf(out, n, "%.*s.%lld.%s", (int)strcspn(token, "."), token, user,
+             strrchr(token, '.') + 1);
+}
+
+/* The token's tokenStatus into out ("" if the poll was no 200 with one). */
+static const char *token_status(int port, const char *token, char *out, size_t n,
+                                th_resp *r)
+{
+    int ok = th_http(r, port, "GET", "/queues", token, NULL) == 0 && r->status == 200
+             && th_str(r, "tokenStatus");
+
+    snprintf(out, n, "%s", ok ? th_str(r, "tokenStatus") : "");
+    return out;
+}
+
+/* 1 when status is one of the '|'-separated names in want. */
+static int status_is(const char *status, const char *want)
+{
+    size_t len = strlen(status);
+
+    while (len > 0) {
+        size_t k = strcspn(want, "|");
+        if (k == len && strncmp(want, status, len) == 0) {
+            return 1;
+        }
+        if (!want[k]) {
+            return 0;
+        }
+        want += k + 1;
+    }
+    return 0;
+}
+
+typedef struct {
+    int port;
+    const char *token, *want;
+} status_arg;
+
+static int polls_as(void *arg)
+{
+    status_arg *a = arg;
+    char status[32];
+    th_resp r;
+
+    token_status(a->port, a->token, status, sizeof(status), &r);
+    th_resp_free(&r);
+    return status_is(status, a->want);
+}
+
+int th_wait_status(int port, const char *token, const char *want, double seconds)
+{
+    status_arg a = {port, token, want};
+    return th_wait_until(polls_as, &a, seconds);
+}
+
+void th_assert_poll_at(const char *file, int line, int port, const char *token,
+                       const char *want)
+{
+    char status[32];
+    th_resp r;
+
+    if (!status_is(token_status(port, token, status, sizeof(status), &r), want)) {
+        print_error("poll: expected %s, got %ld %s\n", want, r.status, r.body);
+        th_resp_free(&r);
+        _fail(file, line);
+    }
+    th_resp_free(&r);
+}
+
+void th_admit_many(int port, long long first, int n, th_token *tokens)
+{
+    int i;
+
+    for (i = 0; i < n; ++i) {
+        assert_int_equal(th_enter(port, first + i, tokens[i]), 200);
+    }
+    for (i = 0; i < n; ++i) {
+        if (!th_wait_status(port, tokens[i], "service", 30)) {
+            fail_msg("token %s never polled as service", tokens[i]);
+        }
+    }
+}
+
+void th_admit(int port, long long user, char *token)
+{
+    th_admit_many(port, user, 1, (th_token *)token);
+}
+
+long long th_in_service(PGconn *c, const char *and_where)
+{
+    return th_db_scalar(c, "SELECT count(*) FROM queue_tokens WHERE state = 'service'%s%s",
+                        and_where ? " AND " : "", and_where ? and_where : "");
+}
+
+typedef struct {
+    PGconn *c;
+    const char *and_where;
+    long long n;
+} in_service_arg;
+
+static int in_service_is(void *arg)
+{
+    in_service_arg *a = arg;
+    return th_in_service(a->c, a->and_where) == a->n;
+}
+
+int th_wait_in_service(PGconn *c, const char *and_where, long long n, double seconds)
+{
+    in_service_arg a = {c, and_where, n};
+    return th_wait_until(in_service_is, &a, seconds);
 }
 
 const char *th_oversized_body(char *buf, size_t n)

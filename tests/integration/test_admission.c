@@ -8,29 +8,7 @@
 
 #define DB "itest_admission"
 
-static th_httpd httpd;
-static PGconn *db;
-
-static int setup(void **state)
-{
-    (void)state;
-    th_suite_start(&httpd, &db, DB, 50, "CAPACITY=3 SERVICE_TTL=4 ADVANCE_INTERVAL=1");
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    th_suite_stop(&httpd, &db, NULL);
-    return 0;
-}
-
-static int first_three_in_service(void *arg)
-{
-    (void)arg;
-    return th_db_scalar(db, "SELECT count(*) FROM queue_tokens WHERE state = 'service'"
-                            " AND user_id BETWEEN 1 AND 3") == 3;
-}
+TH_SUITE(DB, 50, "CAPACITY=3 SERVICE_TTL=4 ADVANCE_INTERVAL=1", NULL)
 
 /* TicketCapacity 3, ten users in a row: the first three are admitted, the
  * others wait at positions 1..7 in arrival order. */
@@ -50,8 +28,8 @@ static void test_fifo_admission(void **state)
         snprintf(tokens[i], sizeof(tokens[i]), "%s", th_str(&r, "userToken"));
         th_resp_free(&r);
     }
-    assert_true(th_wait_until(first_three_in_service, NULL, 10));
-    assert_int_equal(th_db_scalar(db, "SELECT count(*) FROM queue_tokens WHERE state = 'service'"), 3);
+    assert_true(th_wait_in_service(db, "user_id BETWEEN 1 AND 3", 3, 10));
+    assert_int_equal(th_in_service(db, NULL), 3);
     for (i = 0; i < 10; ++i) {
         th_http(&r, httpd.port, "GET", "/queues", tokens[i], NULL);
         assert_int_equal(r.status, 200);
@@ -86,13 +64,6 @@ static void test_fifo_admission(void **state)
     th_resp_free(&r);
 }
 
-static int user1_expired_and_next_admitted(void *arg)
-{
-    (void)arg;
-    return th_db_scalar(db, "SELECT count(*) FROM queue_tokens WHERE state = 'service'"
-                            " AND user_id BETWEEN 4 AND 6") == 3;
-}
-
 /* Service tokens end TicketServiceTTL after admission; the next three
  * waiting users take their places; an expired token never comes back, and
  * its user gets a new token on entering again. */
@@ -103,7 +74,8 @@ static void test_service_expiry(void **state)
     (void)state;
 
     assert_int_equal(th_enter(httpd.port, 1, token1), 200);
-    assert_true(th_wait_until(user1_expired_and_next_admitted, NULL, 15));
+    /* user 1's token expired and the next three are admitted */
+    assert_true(th_wait_in_service(db, "user_id BETWEEN 4 AND 6", 3, 15));
     th_http(&r, httpd.port, "GET", "/queues", token1, NULL);
     assert_int_equal(r.status, 200);
     assert_string_equal(th_str(&r, "tokenStatus"), "expire");

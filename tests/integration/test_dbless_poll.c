@@ -8,22 +8,7 @@
 #define DB "itest_dbless"
 #define POLLS 1000
 
-static th_httpd httpd;
-static PGconn *db;
-
-static int setup(void **state)
-{
-    (void)state;
-    th_suite_start(&httpd, &db, DB, 20, "CAPACITY=1");
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    th_suite_stop(&httpd, &db, NULL);
-    return 0;
-}
+TH_SUITE(DB, 20, "CAPACITY=1", NULL)
 
 static long long app_statements(void)
 {
@@ -32,12 +17,6 @@ static long long app_statements(void)
         "  JOIN pg_database d ON d.oid = s.dbid"
         " WHERE d.datname = '%s' AND s.userid = 'ticket'::regrole"
         "   AND s.query NOT LIKE '%%ticket_admit%%'", DB);
-}
-
-static int admitted_one(void *arg)
-{
-    (void)arg;
-    return th_db_scalar(db, "SELECT count(*) FROM queue_tokens WHERE state = 'service'") == 1;
 }
 
 static void test_waiting_polls_cost_no_statement(void **state)
@@ -51,7 +30,7 @@ static void test_waiting_polls_cost_no_statement(void **state)
     for (i = 0; i < 10; ++i) {
         assert_int_equal(th_enter(httpd.port, i + 1, tokens[i]), 200);
     }
-    assert_true(th_wait_until(admitted_one, NULL, 10));
+    assert_true(th_wait_in_service(db, NULL, 1, 10));
     /* one poll each first: a host may read a token once before its
      * snapshot is refreshed; what counts is the steady state */
     for (i = 1; i < 10; ++i) {
@@ -60,19 +39,14 @@ static void test_waiting_polls_cost_no_statement(void **state)
     }
     before = app_statements();
     for (i = 0; i < POLLS; ++i) {
-        th_http(&r, httpd.port, "GET", "/queues", tokens[1 + i % 9], NULL);
-        assert_int_equal(r.status, 200);
-        assert_string_equal(th_str(&r, "tokenStatus"), "wait");
-        th_resp_free(&r);
+        th_assert_poll(httpd.port, tokens[1 + i % 9], "wait");
     }
     after = app_statements();
     print_message("%d waiting polls: %lld database statements\n", POLLS, after - before);
     assert_int_equal(after - before, 0);
 
     /* the counter does count: an admitted token's poll reads the database */
-    th_http(&r, httpd.port, "GET", "/queues", tokens[0], NULL);
-    assert_string_equal(th_str(&r, "tokenStatus"), "service");
-    th_resp_free(&r);
+    th_assert_poll(httpd.port, tokens[0], "service");
     assert_true(app_statements() > after);
 }
 

@@ -38,11 +38,20 @@
 #define TITLE "Payments Live"
 #define NO_TICKET 987654321LL
 
-typedef char token_t[128];
-
 static th_httpd main_h, ttl_h, lim_h;
 static th_httpd flow_j, flow_p;     /* the acceptance flow's own hosts */
 static PGconn *mdb, *tdb, *ldb;
+
+/* fn(&answer, args...) answers 200 with the body first, to the byte: a
+ * replay of the request that answered first. */
+#define EXPECT_REPLAY(first, fn, ...) \
+    do { \
+        th_resp answer_; \
+        fn(&answer_, __VA_ARGS__); \
+        assert_int_equal(answer_.status, 200); \
+        assert_string_equal(answer_.body, first); \
+        th_resp_free(&answer_); \
+    } while (0)
 
 /* ---- fixtures ---- */
 
@@ -81,76 +90,16 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+    /* the flow's own hosts too: a failed flow test leaves them running */
+    th_httpd *const hosts[] = {&main_h, &ttl_h, &lim_h, &flow_j, &flow_p, NULL};
     (void)state;
-    th_httpd_stop(&main_h);
-    th_httpd_stop(&ttl_h);
-    th_httpd_stop(&lim_h);
-    th_httpd_stop(&flow_j);     /* left running by a failed flow test */
-    th_httpd_stop(&flow_p);
-    PQfinish(mdb);
     PQfinish(tdb);
     PQfinish(ldb);
-    assert_int_equal(th_errlog_unexpected(&main_h, NULL), 0);
-    assert_int_equal(th_errlog_unexpected(&ttl_h, NULL), 0);
-    assert_int_equal(th_errlog_unexpected(&lim_h, NULL), 0);
+    th_suite_stop_all(hosts, &mdb, NULL);
     return 0;
 }
 
 /* ---- requests ---- */
-
-typedef struct {
-    int port;
-    const char *token;
-    const char *want;
-} poll_arg;
-
-static int poll_says(void *arg)
-{
-    poll_arg *a = arg;
-    th_resp r;
-    int ok = th_http(&r, a->port, "GET", "/queues", a->token, NULL) == 0
-             && r.status == 200 && th_str(&r, "tokenStatus")
-             && strcmp(th_str(&r, "tokenStatus"), a->want) == 0;
-    th_resp_free(&r);
-    return ok;
-}
-
-static void wait_status(int port, const char *token, const char *want)
-{
-    poll_arg a = {port, token, want};
-    if (!th_wait_until(poll_says, &a, 30)) {
-        fail_msg("token %s never polled as %s", token, want);
-    }
-}
-
-/* The token's status at its next poll, without waiting. */
-static void assert_poll(int port, const char *token, const char *want)
-{
-    th_resp r;
-    th_http(&r, port, "GET", "/queues", token, NULL);
-    if (r.status != 200 || !th_str(&r, "tokenStatus")
-        || strcmp(th_str(&r, "tokenStatus"), want) != 0) {
-        fail_msg("poll: expected %s, got %ld %s", want, r.status, r.body);
-    }
-    th_resp_free(&r);
-}
-
-/* Enters users first..first+n-1 and waits until all are in service. */
-static void admit_many(int port, long long first, int n, token_t *tokens)
-{
-    int i;
-    for (i = 0; i < n; ++i) {
-        assert_int_equal(th_enter(port, first + i, tokens[i]), 200);
-    }
-    for (i = 0; i < n; ++i) {
-        wait_status(port, tokens[i], "service");
-    }
-}
-
-static void admit(int port, long long user, char *token)
-{
-    admit_many(port, user, 1, (token_t *)token);
-}
 
 static void hold(th_resp *r, int port, const char *token, long long user, long long seat)
 {
@@ -183,7 +132,7 @@ static long long hold_ok(int port, const char *token, long long user, long long 
 }
 
 /* PATCH /payments/charges; amount is JSON text, key the Idempotency-Key
- * value or NULL. */
+ * value ("" sends the header empty) or NULL. */
 static void charge(th_resp *r, int port, const char *token, long long user,
                    const char *amount, const char *key)
 {
@@ -192,7 +141,8 @@ static void charge(th_resp *r, int port, const char *token, long long user,
 
     snprintf(body, sizeof(body), "{\"userId\": %lld, \"amount\": %s}", user, amount);
     if (key) {
-        snprintf(header, sizeof(header), "Idempotency-Key: %s", key);
+        snprintf(header, sizeof(header), *key ? "Idempotency-Key: %s" : "Idempotency-Key;",
+                 key);
     }
     th_http_headers(r, port, "PATCH", "/payments/charges", token,
                     key ? headers : NULL, body);
@@ -216,11 +166,23 @@ static long long charge_ok(int port, const char *token, long long user, long lon
     return point;
 }
 
+/* PATCH /payments/charges with the body as is. */
+static void charge_body(th_resp *r, int port, const char *token, const char *body)
+{
+    th_http(r, port, "PATCH", "/payments/charges", token, body);
+}
+
+/* POST /payments/pays with the body as is. */
+static void pay_body(th_resp *r, int port, const char *token, const char *body)
+{
+    th_http(r, port, "POST", "/payments/pays", token, body);
+}
+
 static void pay(th_resp *r, int port, const char *token, long long user, long long ticket)
 {
     char body[128];
     snprintf(body, sizeof(body), "{\"ticketId\": %lld, \"userId\": %lld}", ticket, user);
-    th_http(r, port, "POST", "/payments/pays", token, body);
+    pay_body(r, port, token, body);
 }
 
 static void history(th_resp *r, int port, const char *token, long long user,
@@ -231,30 +193,15 @@ static void history(th_resp *r, int port, const char *token, long long user,
     th_http(r, port, "GET", path, token, NULL);
 }
 
-static json_object *history_entry(const th_resp *r, size_t i)
-{
-    json_object *h = NULL;
-    if (!r->json || !json_object_object_get_ex(r->json, "history", &h)
-        || !json_object_is_type(h, json_type_array)) {
-        fail_msg("no history array in %s", r->body);
-    }
-    return i < json_object_array_length(h) ? json_object_array_get_idx(h, i) : NULL;
-}
-
 static size_t history_length(const th_resp *r)
 {
-    json_object *h = NULL;
-    if (!r->json || !json_object_object_get_ex(r->json, "history", &h)
-        || !json_object_is_type(h, json_type_array)) {
-        fail_msg("no history array in %s", r->body);
-    }
-    return json_object_array_length(h);
+    return json_object_array_length(th_array(r, "history"));
 }
 
 static void assert_entry(const th_resp *r, size_t i, const char *type,
                          long long amount, long long point)
 {
-    json_object *e = history_entry(r, i), *v;
+    json_object *e = json_object_array_get_idx(th_array(r, "history"), i), *v;
     const char *date;
 
     if (!e) {
@@ -270,13 +217,6 @@ static void assert_entry(const th_resp *r, size_t i, const char *type,
     date = json_object_get_string(v);
     assert_int_equal(strlen(date), 20);
     assert_true(date[10] == 'T' && date[19] == 'Z');
-}
-
-/* "seq.user.mac" with another user: a forgery. */
-static void forge(char *out, size_t n, const char *token, long long user)
-{
-    snprintf(out, n, "%.*s.%lld.%s", (int)strcspn(token, "."), token, user,
-             strrchr(token, '.') + 1);
 }
 
 /* Copies text into dst (n bytes), cut short if it must be. */
@@ -410,12 +350,12 @@ static void test_concurrent_charges(void **state)
     static charge_job jobs[CH_THREADS];
     long long points[CH_THREADS * CH_EACH];
     pthread_t t[CH_THREADS];
-    token_t token;
+    th_token token;
     th_resp r;
     int i, k;
     (void)state;
 
-    admit(main_h.port, 1, token);
+    th_admit(main_h.port, 1, token);
     for (i = 0; i < CH_THREADS; ++i) {
         jobs[i].token = token;
         pthread_create(&t[i], NULL, charge_worker, &jobs[i]);
@@ -468,64 +408,110 @@ static void test_concurrent_charges(void **state)
     assert_invariants(mdb);
 }
 
-/* ---- 50 concurrent payments of one ticket ---- */
+/* ---- the same request from many threads at once ---- */
 
-#define PAY_THREADS 50
+#define RACERS 50             /* threads at the most */
 
-static pthread_barrier_t pay_barrier;
-static struct {
-    const char *token;
-    long long user, ticket;
-} pay_job;
-static struct {
+typedef void (*send_fn)(th_resp *r, const void *job);
+
+typedef struct {
+    send_fn send;
+    const void *job;
+    pthread_barrier_t *go;
     long status;
     char body[1024];
-} pay_res[PAY_THREADS];
+} racer;
 
-static void *pay_worker(void *arg)
+static void *racer_run(void *arg)
 {
-    int i = (int)(intptr_t)arg;
+    racer *x = arg;
     th_resp r;
 
-    pthread_barrier_wait(&pay_barrier);
-    pay(&r, main_h.port, pay_job.token, pay_job.user, pay_job.ticket);
-    pay_res[i].status = r.status;
-    keep(pay_res[i].body, sizeof(pay_res[i].body), r.body);
+    pthread_barrier_wait(x->go);
+    x->send(&r, x->job);
+    x->status = r.status;
+    keep(x->body, sizeof(x->body), r.body);
     th_resp_free(&r);
     return NULL;
 }
 
-static void test_concurrent_payments_one_ticket(void **state)
+/* send(&answer, job) from n threads at once: every answer is the first
+ * one to the byte. Returns its status, its body in first (size bytes). */
+static long race_same(int n, send_fn send, const void *job, char *first, size_t size)
 {
-    pthread_t t[PAY_THREADS];
-    token_t token;
-    long long ticket, price;
-    th_resp r;
+    static racer x[RACERS];
+    pthread_t t[RACERS];
+    pthread_barrier_t go;
     int i;
-    (void)state;
 
-    admit(main_h.port, 2, token);
-    assert_int_equal(charge_ok(main_h.port, token, 2, 100000), 100000);
-    ticket = hold_ok(main_h.port, token, 2, 2, &price);
-    pay_job.token = token;
-    pay_job.user = 2;
-    pay_job.ticket = ticket;
-    pthread_barrier_init(&pay_barrier, NULL, PAY_THREADS);
-    for (i = 0; i < PAY_THREADS; ++i) {
-        pthread_create(&t[i], NULL, pay_worker, (void *)(intptr_t)i);
+    assert_true(n <= RACERS);
+    pthread_barrier_init(&go, NULL, (unsigned)n);
+    for (i = 0; i < n; ++i) {
+        x[i].send = send;
+        x[i].job = job;
+        x[i].go = &go;
+        pthread_create(&t[i], NULL, racer_run, &x[i]);
     }
-    for (i = 0; i < PAY_THREADS; ++i) {
+    for (i = 0; i < n; ++i) {
         pthread_join(t[i], NULL);
     }
-    pthread_barrier_destroy(&pay_barrier);
-    for (i = 0; i < PAY_THREADS; ++i) {
-        if (pay_res[i].status != 200 || strcmp(pay_res[i].body, pay_res[0].body) != 0) {
-            fail_msg("payment %d: %ld %s (first: %ld %s)", i, pay_res[i].status,
-                     pay_res[i].body, pay_res[0].status, pay_res[0].body);
+    pthread_barrier_destroy(&go);
+    for (i = 0; i < n; ++i) {
+        if (x[i].status != x[0].status || strcmp(x[i].body, x[0].body) != 0) {
+            fail_msg("answer %d of %d: %ld %s (first: %ld %s)", i, n, x[i].status,
+                     x[i].body, x[0].status, x[0].body);
         }
     }
+    keep(first, size, x[0].body);
+    return x[0].status;
+}
+
+typedef struct {
+    int port;
+    const char *token;
+    long long user, ticket;
+} pay_req;
+
+static void send_pay(th_resp *r, const void *job)
+{
+    const pay_req *j = job;
+    pay(r, j->port, j->token, j->user, j->ticket);
+}
+
+typedef struct {
+    int port;
+    const char *token;
+    long long user;
+    const char *amount, *key;
+} charge_req;
+
+static void send_charge(th_resp *r, const void *job)
+{
+    const charge_req *j = job;
+    charge(r, j->port, j->token, j->user, j->amount, j->key);
+}
+
+/* ---- 50 concurrent payments of one ticket ---- */
+
+#define PAY_THREADS 50
+
+static void test_concurrent_payments_one_ticket(void **state)
+{
+    th_token token;
+    char first[1024];
+    long long ticket, price;
+    th_resp r;
+    (void)state;
+
+    th_admit(main_h.port, 2, token);
+    assert_int_equal(charge_ok(main_h.port, token, 2, 100000), 100000);
+    ticket = hold_ok(main_h.port, token, 2, 2, &price);
+    {
+        const pay_req job = {main_h.port, token, 2, ticket};
+        assert_int_equal(race_same(PAY_THREADS, send_pay, &job, first, sizeof(first)), 200);
+    }
     /* the body of the one payment */
-    r.json = json_tokener_parse(pay_res[0].body);
+    r.json = json_tokener_parse(first);
     assert_non_null(r.json);
     assert_int_equal(th_int(&r, "ticketId"), ticket);
     assert_int_equal(th_int(&r, "price"), price);
@@ -550,13 +536,10 @@ static void test_concurrent_payments_one_ticket(void **state)
     assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM tickets WHERE seat_id = 2"), 1);
     assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM queue_tokens WHERE user_id = 2"
                                        " AND state IN ('wait', 'service')"), 0);
-    assert_poll(main_h.port, token, "expire");
+    th_assert_poll(main_h.port, token, "expire");
 
     /* one more replay, later, with the token that payment expired */
-    pay(&r, main_h.port, token, 2, ticket);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(r.body, pay_res[0].body);
-    th_resp_free(&r);
+    EXPECT_REPLAY(first, pay, main_h.port, token, 2, ticket);
     assert_int_equal(ledger_rows(mdb, 2, "pay"), 1);
     assert_int_equal(balance(mdb, 2), 100000 - price);
     assert_invariants(mdb);
@@ -566,13 +549,13 @@ static void test_concurrent_payments_one_ticket(void **state)
 
 static void test_two_seats_keep_token_until_last(void **state)
 {
-    token_t token;
+    th_token token;
     char first[1024];
     long long t1, t2, p1, p2;
     th_resp r;
     (void)state;
 
-    admit(main_h.port, 3, token);
+    th_admit(main_h.port, 3, token);
     t1 = hold_ok(main_h.port, token, 3, 3, &p1);
     t2 = hold_ok(main_h.port, token, 3, 4, &p2);
     assert_int_equal(charge_ok(main_h.port, token, 3, p1 + p2 + 1000), p1 + p2 + 1000);
@@ -584,7 +567,7 @@ static void test_two_seats_keep_token_until_last(void **state)
     assert_int_equal(th_int(&r, "point"), p2 + 1000);
     keep(first, sizeof(first), r.body);
     th_resp_free(&r);
-    assert_poll(main_h.port, token, "service");
+    th_assert_poll(main_h.port, token, "service");
     assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM queue_tokens WHERE user_id = 3"
                                        " AND state = 'service' AND expires_at > now()"), 1);
 
@@ -593,15 +576,12 @@ static void test_two_seats_keep_token_until_last(void **state)
     assert_string_equal(th_str(&r, "tokenStat"), "expire");
     assert_int_equal(th_int(&r, "point"), 1000);
     th_resp_free(&r);
-    assert_poll(main_h.port, token, "expire");
+    th_assert_poll(main_h.port, token, "expire");
     assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM queue_tokens WHERE user_id = 3"
                                        " AND state IN ('wait', 'service')"), 0);
 
     /* the first payment's replay keeps its own tokenStat */
-    pay(&r, main_h.port, token, 3, t1);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(r.body, first);
-    th_resp_free(&r);
+    EXPECT_REPLAY(first, pay, main_h.port, token, 3, t1);
     assert_int_equal(ledger_rows(mdb, 3, "pay"), 2);
     assert_int_equal(balance(mdb, 3), 1000);
     assert_invariants(mdb);
@@ -611,13 +591,13 @@ static void test_two_seats_keep_token_until_last(void **state)
 
 static void test_replay_after_token_expired(void **state)
 {
-    token_t token, again;
-    char first[1024];
+    th_token token, again;
+    char first[1024], body[128];
     long long ticket, price, rows;
     th_resp r;
     (void)state;
 
-    admit(main_h.port, 4, token);
+    th_admit(main_h.port, 4, token);
     ticket = hold_ok(main_h.port, token, 4, 5, &price);
     charge_ok(main_h.port, token, 4, price);
     pay(&r, main_h.port, token, 4, ticket);
@@ -629,21 +609,12 @@ static void test_replay_after_token_expired(void **state)
     rows = th_db_scalar(mdb, "SELECT count(*) FROM ledger");
 
     /* with the token this very payment expired */
-    pay(&r, main_h.port, token, 4, ticket);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(r.body, first);
-    th_resp_free(&r);
+    EXPECT_REPLAY(first, pay, main_h.port, token, 4, ticket);
     /* with the user's next token (body fields as strings, too) */
     assert_int_equal(th_enter(main_h.port, 4, again), 200);
     assert_string_not_equal(again, token);
-    {
-        char body[128];
-        snprintf(body, sizeof(body), "{\"ticketId\": \"%lld\", \"userId\": \"4\"}", ticket);
-        th_http(&r, main_h.port, "POST", "/payments/pays", again, body);
-    }
-    assert_int_equal(r.status, 200);
-    assert_string_equal(r.body, first);
-    th_resp_free(&r);
+    snprintf(body, sizeof(body), "{\"ticketId\": \"%lld\", \"userId\": \"4\"}", ticket);
+    EXPECT_REPLAY(first, pay_body, main_h.port, again, body);
     assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM ledger"), rows);
     assert_int_equal(ledger_rows(mdb, 4, "pay"), 1);
     assert_int_equal(balance(mdb, 4), 0);
@@ -662,7 +633,7 @@ static void expired_token(int port, long long user, long long seat, char *token,
     long long price, t;
     th_resp r;
 
-    admit(port, user, token);
+    th_admit(port, user, token);
     t = hold_ok(port, token, user, seat, &price);
     charge_ok(port, token, user, price);
     pay(&r, port, token, user, t);
@@ -680,67 +651,49 @@ static void test_charge_errors(void **state)
         "1.5", "\"abc\"", "true", "false", "null", "99999999999999999999",
         "\"99999999999999999999\"", "-99999999999999999999", "1e3", "\"1.5\"", "\"\"",
         "\" 5\"", "\"+5\"", "[5]", "{}", "05", NULL};
+    static const char *const bodies[] = {
+        "{\"userId\": 5}", "{\"amount\": 1000}", "{\"userId\": 5, \"amount\": }",
+        "{", "", "[]", "{\"userId\": \"abc\", \"amount\": 1000}",
+        "{\"userId\": 0, \"amount\": 1000}", NULL};
     static const char *const invalid[] = {
         "0", "-5", "\"-5\"", "\"0\"", "-0", "10000001", "\"10000001\"",
         "-9223372036854775807", NULL};
+    const char *const ok = "{\"userId\": 5, \"amount\": 1000}";
     const char *const *a;
-    token_t token, dead;
-    char forged[200], body[128], key65[80], key64[80], header[160];
-    const char *headers[2] = {header, NULL};
+    th_token token, dead;
+    char forged[200], key65[80], key64[80];
     long long before;
     th_resp r;
     (void)state;
 
-    admit(main_h.port, 5, token);
+    th_admit(main_h.port, 5, token);
     expired_token(main_h.port, 6, 6, dead, NULL);
     before = th_db_scalar(mdb, "SELECT count(*) FROM ledger");
 
     /* 400: amount missing or not an integer; body not an object */
     for (a = malformed; *a; ++a) {
-        charge(&r, main_h.port, token, 5, *a, NULL);
-        if (r.status != 400) fail_msg("amount %s: %ld %s", *a, r.status, r.body);
-        th_assert_error(&r, 400, "BAD_REQUEST", MSG_BAD);
-        th_resp_free(&r);
+        TH_EXPECT_ERROR(400, "BAD_REQUEST", MSG_BAD, charge, main_h.port, token, 5, *a, NULL);
     }
-    {
-        static const char *const bodies[] = {
-            "{\"userId\": 5}", "{\"amount\": 1000}", "{\"userId\": 5, \"amount\": }",
-            "{", "", "[]", "{\"userId\": \"abc\", \"amount\": 1000}",
-            "{\"userId\": 0, \"amount\": 1000}", NULL};
-        for (a = bodies; *a; ++a) {
-            th_http(&r, main_h.port, "PATCH", "/payments/charges", token, *a);
-            th_assert_error(&r, 400, "BAD_REQUEST", MSG_BAD);
-            th_resp_free(&r);
-        }
+    for (a = bodies; *a; ++a) {
+        TH_EXPECT_ERROR(400, "BAD_REQUEST", MSG_BAD, charge_body, main_h.port, token, *a);
     }
     /* 400: a malformed Idempotency-Key (65 characters, empty, not ASCII) */
     memset(key65, 'k', 65);
     key65[65] = '\0';
     memset(key64, 'k', 64);
     key64[64] = '\0';
-    charge(&r, main_h.port, token, 5, "1000", key65);
-    th_assert_error(&r, 400, "BAD_REQUEST", MSG_BAD);
-    th_resp_free(&r);
-    snprintf(header, sizeof(header), "Idempotency-Key;");
-    th_http_headers(&r, main_h.port, "PATCH", "/payments/charges", token, headers,
-                    "{\"userId\": 5, \"amount\": 1000}");
-    th_assert_error(&r, 400, "BAD_REQUEST", MSG_BAD);
-    th_resp_free(&r);
-    charge(&r, main_h.port, token, 5, "1000", "\xed\x82\xa4");
-    th_assert_error(&r, 400, "BAD_REQUEST", MSG_BAD);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(400, "BAD_REQUEST", MSG_BAD, charge, main_h.port, token, 5, "1000", key65);
+    TH_EXPECT_ERROR(400, "BAD_REQUEST", MSG_BAD, charge, main_h.port, token, 5, "1000", "");
+    TH_EXPECT_ERROR(400, "BAD_REQUEST", MSG_BAD,
+                    charge, main_h.port, token, 5, "1000", "\xed\x82\xa4");
     assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM ledger"), before);
 
     /* 404: amount <= 0 or above TicketMaxCharge (default 10,000,000) */
     for (a = invalid; *a; ++a) {
-        charge(&r, main_h.port, token, 5, *a, NULL);
-        if (r.status != 404) fail_msg("amount %s: %ld %s", *a, r.status, r.body);
-        th_assert_error(&r, 404, "INVALID_AMOUNT", MSG_AMOUNT);
-        th_resp_free(&r);
+        TH_EXPECT_ERROR(404, "INVALID_AMOUNT", MSG_AMOUNT, charge, main_h.port, token, 5, *a, NULL);
     }
-    charge(&r, main_h.port, token, 5, "-5", "neg-key");
-    th_assert_error(&r, 404, "INVALID_AMOUNT", MSG_AMOUNT);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(404, "INVALID_AMOUNT", MSG_AMOUNT,
+                    charge, main_h.port, token, 5, "-5", "neg-key");
     assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM ledger"), before);
     assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM charge_requests WHERE user_id = 5"), 0);
 
@@ -758,45 +711,22 @@ static void test_charge_errors(void **state)
 
     /* 401: missing, malformed, forged or expired token; the token comes
      * before the body's syntax and the userId */
-    th_http_auth(&r, main_h.port, "PATCH", "/payments/charges", NULL,
-                 "{\"userId\": 5, \"amount\": 1000}");
-    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_USER);
-    th_resp_free(&r);
-    th_http_auth(&r, main_h.port, "PATCH", "/payments/charges", "Bearer x",
-                 "{\"userId\": 5, \"amount\": 1000}");
-    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_USER);
-    th_resp_free(&r);
-    th_http_auth(&r, main_h.port, "PATCH", "/payments/charges", NULL, "{");
-    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_USER);
-    th_resp_free(&r);
-    forge(forged, sizeof(forged), token, 7);
-    charge(&r, main_h.port, forged, 7, "1000", NULL);
-    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_USER);
-    th_resp_free(&r);
-    charge(&r, main_h.port, forged, 7, "\"abc\"", key65);
-    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_USER);
-    th_resp_free(&r);
-    charge(&r, main_h.port, dead, 6, "1000", NULL);
-    th_assert_error(&r, 401, "TOKEN_EXPIRED", MSG_USER);
-    th_resp_free(&r);
-    charge(&r, main_h.port, dead, 6, "1.5", NULL);
-    th_assert_error(&r, 401, "TOKEN_EXPIRED", MSG_USER);
-    th_resp_free(&r);
-    charge(&r, main_h.port, dead, 5, "1000", NULL);
-    th_assert_error(&r, 401, "TOKEN_EXPIRED", MSG_USER);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(401, "TOKEN_INVALID", MSG_USER, charge_body, main_h.port, NULL, ok);
+    TH_EXPECT_ERROR(401, "TOKEN_INVALID", MSG_USER, charge_body, main_h.port, "x", ok);
+    TH_EXPECT_ERROR(401, "TOKEN_INVALID", MSG_USER, charge_body, main_h.port, NULL, "{");
+    th_forge(forged, sizeof(forged), token, 7);
+    TH_EXPECT_ERROR(401, "TOKEN_INVALID", MSG_USER, charge, main_h.port, forged, 7, "1000", NULL);
+    TH_EXPECT_ERROR(401, "TOKEN_INVALID", MSG_USER,
+                    charge, main_h.port, forged, 7, "\"abc\"", key65);
+    TH_EXPECT_ERROR(401, "TOKEN_EXPIRED", MSG_USER, charge, main_h.port, dead, 6, "1000", NULL);
+    TH_EXPECT_ERROR(401, "TOKEN_EXPIRED", MSG_USER, charge, main_h.port, dead, 6, "1.5", NULL);
+    TH_EXPECT_ERROR(401, "TOKEN_EXPIRED", MSG_USER, charge, main_h.port, dead, 5, "1000", NULL);
 
     /* 403: another user's userId (syntax comes first) */
-    charge(&r, main_h.port, token, 6, "1000", NULL);
-    th_assert_error(&r, 403, "FORBIDDEN", MSG_FORBIDDEN);
-    th_resp_free(&r);
-    snprintf(body, sizeof(body), "{\"userId\": \"6\", \"amount\": 1000}");
-    th_http(&r, main_h.port, "PATCH", "/payments/charges", token, body);
-    th_assert_error(&r, 403, "FORBIDDEN", MSG_FORBIDDEN);
-    th_resp_free(&r);
-    charge(&r, main_h.port, token, 6, "\"abc\"", NULL);
-    th_assert_error(&r, 400, "BAD_REQUEST", MSG_BAD);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(403, "FORBIDDEN", MSG_FORBIDDEN, charge, main_h.port, token, 6, "1000", NULL);
+    TH_EXPECT_ERROR(403, "FORBIDDEN", MSG_FORBIDDEN, charge_body, main_h.port, token,
+                    "{\"userId\": \"6\", \"amount\": 1000}");
+    TH_EXPECT_ERROR(400, "BAD_REQUEST", MSG_BAD, charge, main_h.port, token, 6, "\"abc\"", NULL);
 
     assert_int_equal(balance(mdb, 5), 10001000);
     assert_int_equal(ledger_rows(mdb, 5, "charge"), 2);
@@ -812,15 +742,16 @@ static void test_history_errors(void **state)
     static const char *const bad_limits[] = {
         "?limit=0", "?limit=-1", "?limit=abc", "?limit=", "?limit", "?limit=1.5",
         "?limit=+5", "?limit=5x", NULL};
+    static const char *const bad_users[] = {"abc", "0", "99999999999999999999", NULL};
     const char *const *q;
-    token_t token, dead, other;
-    char forged[200];
+    th_token token, dead, other;
+    char forged[200], path[64];
     th_resp r;
     (void)state;
 
-    admit(main_h.port, 7, token);
+    th_admit(main_h.port, 7, token);
     expired_token(main_h.port, 8, 7, dead, NULL);
-    admit(main_h.port, 9, other);
+    th_admit(main_h.port, 9, other);
 
     /* a fresh user: balance 0, empty history */
     history(&r, main_h.port, token, 7, NULL);
@@ -831,58 +762,33 @@ static void test_history_errors(void **state)
     th_resp_free(&r);
 
     for (q = bad_limits; *q; ++q) {
-        history(&r, main_h.port, token, 7, *q);
-        if (r.status != 400) fail_msg("%s: %ld %s", *q, r.status, r.body);
-        th_assert_error(&r, 400, "BAD_REQUEST", MSG_BAD);
-        th_resp_free(&r);
+        TH_EXPECT_ERROR(400, "BAD_REQUEST", MSG_BAD, history, main_h.port, token, 7, *q);
     }
-    th_http(&r, main_h.port, "GET", "/payments/abc/accounts", token, NULL);
-    th_assert_error(&r, 400, "BAD_REQUEST", MSG_BAD);
-    th_resp_free(&r);
-    th_http(&r, main_h.port, "GET", "/payments/0/accounts", token, NULL);
-    th_assert_error(&r, 400, "BAD_REQUEST", MSG_BAD);
-    th_resp_free(&r);
-    th_http(&r, main_h.port, "GET", "/payments/99999999999999999999/accounts", token, NULL);
-    th_assert_error(&r, 400, "BAD_REQUEST", MSG_BAD);
-    th_resp_free(&r);
+    for (q = bad_users; *q; ++q) {
+        snprintf(path, sizeof(path), "/payments/%s/accounts", *q);
+        TH_EXPECT_ERROR(400, "BAD_REQUEST", MSG_BAD, th_http, main_h.port, "GET", path, token, NULL);
+    }
 
     /* 401 first */
-    th_http(&r, main_h.port, "GET", "/payments/7/accounts", NULL, NULL);
-    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_USER);
-    th_resp_free(&r);
-    forge(forged, sizeof(forged), token, 9);
-    history(&r, main_h.port, forged, 9, NULL);
-    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_USER);
-    th_resp_free(&r);
-    history(&r, main_h.port, forged, 9, "?limit=abc");
-    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_USER);
-    th_resp_free(&r);
-    history(&r, main_h.port, dead, 8, NULL);
-    th_assert_error(&r, 401, "TOKEN_EXPIRED", MSG_USER);
-    th_resp_free(&r);
-    history(&r, main_h.port, dead, 8, "?limit=0");
-    th_assert_error(&r, 401, "TOKEN_EXPIRED", MSG_USER);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(401, "TOKEN_INVALID", MSG_USER, history, main_h.port, NULL, 7, NULL);
+    th_forge(forged, sizeof(forged), token, 9);
+    TH_EXPECT_ERROR(401, "TOKEN_INVALID", MSG_USER, history, main_h.port, forged, 9, NULL);
+    TH_EXPECT_ERROR(401, "TOKEN_INVALID", MSG_USER, history, main_h.port, forged, 9, "?limit=abc");
+    TH_EXPECT_ERROR(401, "TOKEN_EXPIRED", MSG_USER, history, main_h.port, dead, 8, NULL);
+    TH_EXPECT_ERROR(401, "TOKEN_EXPIRED", MSG_USER, history, main_h.port, dead, 8, "?limit=0");
 
     /* 403: another user's history (syntax first) */
-    history(&r, main_h.port, token, 9, NULL);
-    th_assert_error(&r, 403, "FORBIDDEN", MSG_FORBIDDEN);
-    th_resp_free(&r);
-    history(&r, main_h.port, token, 9, "?limit=abc");
-    th_assert_error(&r, 400, "BAD_REQUEST", MSG_BAD);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(403, "FORBIDDEN", MSG_FORBIDDEN, history, main_h.port, token, 9, NULL);
+    TH_EXPECT_ERROR(400, "BAD_REQUEST", MSG_BAD, history, main_h.port, token, 9, "?limit=abc");
 
     /* 404: the user has no account */
     charge_ok(main_h.port, other, 9, 4000);
     th_db_exec(mdb, "DELETE FROM charge_requests WHERE user_id = 9");
     th_db_exec(mdb, "DELETE FROM ledger WHERE user_id = 9");
     th_db_exec(mdb, "DELETE FROM accounts WHERE user_id = 9");
-    history(&r, main_h.port, other, 9, NULL);
-    th_assert_error(&r, 404, "ACCOUNT_NOT_FOUND", MSG_ACCOUNT);
-    th_resp_free(&r);
-    history(&r, main_h.port, other, 9, "?limit=5");
-    th_assert_error(&r, 404, "ACCOUNT_NOT_FOUND", MSG_ACCOUNT);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(404, "ACCOUNT_NOT_FOUND", MSG_ACCOUNT, history, main_h.port, other, 9, NULL);
+    TH_EXPECT_ERROR(404, "ACCOUNT_NOT_FOUND", MSG_ACCOUNT,
+                    history, main_h.port, other, 9, "?limit=5");
     assert_invariants(mdb);
 }
 
@@ -898,95 +804,60 @@ static void test_pay_errors(void **state)
         "{\"ticketId\": 1, \"userId\": \"x\"}", "{\"ticketId\": null, \"userId\": 10}",
         NULL};
     const char *const *b;
-    token_t token, other, dead, again;
+    th_token token, other, dead, again;
     char forged[200], body[128];
     long long mine, theirs, paid, dead_ticket, price;
     th_resp r;
     (void)state;
 
-    admit(main_h.port, 10, token);
-    admit(main_h.port, 11, other);
+    th_admit(main_h.port, 10, token);
+    th_admit(main_h.port, 11, other);
     mine = hold_ok(main_h.port, token, 10, 10, &price);
     theirs = hold_ok(main_h.port, other, 11, 11, NULL);
     expired_token(main_h.port, 12, 12, dead, &paid);
 
     /* 400 */
     for (b = bodies; *b; ++b) {
-        th_http(&r, main_h.port, "POST", "/payments/pays", token, *b);
-        if (r.status != 400) fail_msg("body %s: %ld %s", *b, r.status, r.body);
-        th_assert_error(&r, 400, "BAD_REQUEST", MSG_BAD);
-        th_resp_free(&r);
+        TH_EXPECT_ERROR(400, "BAD_REQUEST", MSG_BAD, pay_body, main_h.port, token, *b);
     }
     /* 401 TOKEN_INVALID, before the body */
-    th_http(&r, main_h.port, "POST", "/payments/pays", NULL, "{\"ticketId\": 1, \"userId\": 10}");
-    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_TICKET);
-    th_resp_free(&r);
-    th_http(&r, main_h.port, "POST", "/payments/pays", NULL, "{");
-    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_TICKET);
-    th_resp_free(&r);
-    forge(forged, sizeof(forged), token, 11);
-    pay(&r, main_h.port, forged, 11, theirs);
-    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_TICKET);
-    th_resp_free(&r);
-    th_http(&r, main_h.port, "POST", "/payments/pays", forged, "nope");
-    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_TICKET);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(401, "TOKEN_INVALID", MSG_TICKET,
+                    pay_body, main_h.port, NULL, "{\"ticketId\": 1, \"userId\": 10}");
+    TH_EXPECT_ERROR(401, "TOKEN_INVALID", MSG_TICKET, pay_body, main_h.port, NULL, "{");
+    th_forge(forged, sizeof(forged), token, 11);
+    TH_EXPECT_ERROR(401, "TOKEN_INVALID", MSG_TICKET, pay, main_h.port, forged, 11, theirs);
+    TH_EXPECT_ERROR(401, "TOKEN_INVALID", MSG_TICKET, pay_body, main_h.port, forged, "nope");
     /* a forged token does not replay another user's payment either */
-    forge(forged, sizeof(forged), token, 12);
-    pay(&r, main_h.port, forged, 12, paid);
-    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_TICKET);
-    th_resp_free(&r);
+    th_forge(forged, sizeof(forged), token, 12);
+    TH_EXPECT_ERROR(401, "TOKEN_INVALID", MSG_TICKET, pay, main_h.port, forged, 12, paid);
 
     /* 403: another user's userId, after syntax */
-    pay(&r, main_h.port, token, 11, theirs);
-    th_assert_error(&r, 403, "FORBIDDEN", MSG_FORBIDDEN);
-    th_resp_free(&r);
-    pay(&r, main_h.port, token, 12, paid);
-    th_assert_error(&r, 403, "FORBIDDEN", MSG_FORBIDDEN);
-    th_resp_free(&r);
-    th_http(&r, main_h.port, "POST", "/payments/pays", token,
-            "{\"ticketId\": \"abc\", \"userId\": 11}");
-    th_assert_error(&r, 400, "BAD_REQUEST", MSG_BAD);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(403, "FORBIDDEN", MSG_FORBIDDEN, pay, main_h.port, token, 11, theirs);
+    TH_EXPECT_ERROR(403, "FORBIDDEN", MSG_FORBIDDEN, pay, main_h.port, token, 12, paid);
+    TH_EXPECT_ERROR(400, "BAD_REQUEST", MSG_BAD,
+                    pay_body, main_h.port, token, "{\"ticketId\": \"abc\", \"userId\": 11}");
 
     /* 401 TICKET_NOT_FOUND: unknown ticket, another user's held or paid one */
-    pay(&r, main_h.port, token, 10, NO_TICKET);
-    th_assert_error(&r, 401, "TICKET_NOT_FOUND", MSG_TICKET);
-    th_resp_free(&r);
-    pay(&r, main_h.port, token, 10, theirs);
-    th_assert_error(&r, 401, "TICKET_NOT_FOUND", MSG_TICKET);
-    th_resp_free(&r);
-    pay(&r, main_h.port, token, 10, paid);
-    th_assert_error(&r, 401, "TICKET_NOT_FOUND", MSG_TICKET);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(401, "TICKET_NOT_FOUND", MSG_TICKET, pay, main_h.port, token, 10, NO_TICKET);
+    TH_EXPECT_ERROR(401, "TICKET_NOT_FOUND", MSG_TICKET, pay, main_h.port, token, 10, theirs);
+    TH_EXPECT_ERROR(401, "TICKET_NOT_FOUND", MSG_TICKET, pay, main_h.port, token, 10, paid);
 
     /* 401 TOKEN_EXPIRED: user 12's old token, for a new hold of its own */
-    assert_int_equal(th_enter(main_h.port, 12, again), 200);
-    wait_status(main_h.port, again, "service");
+    th_admit(main_h.port, 12, again);
     dead_ticket = hold_ok(main_h.port, again, 12, 13, NULL);
     charge_ok(main_h.port, again, 12, 50000);
-    pay(&r, main_h.port, dead, 12, dead_ticket);
-    th_assert_error(&r, 401, "TOKEN_EXPIRED", MSG_TICKET);
-    th_resp_free(&r);
-    pay(&r, main_h.port, dead, 12, NO_TICKET);
-    th_assert_error(&r, 401, "TOKEN_EXPIRED", MSG_TICKET);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(401, "TOKEN_EXPIRED", MSG_TICKET, pay, main_h.port, dead, 12, dead_ticket);
+    TH_EXPECT_ERROR(401, "TOKEN_EXPIRED", MSG_TICKET, pay, main_h.port, dead, 12, NO_TICKET);
     snprintf(body, sizeof(body), "{\"ticketId\": %lld, \"userId\": 10}", mine);
-    th_http(&r, main_h.port, "POST", "/payments/pays", dead, body);
-    th_assert_error(&r, 401, "TOKEN_EXPIRED", MSG_TICKET);
-    th_resp_free(&r);
-    th_http(&r, main_h.port, "POST", "/payments/pays", dead, "{");
-    th_assert_error(&r, 401, "TOKEN_EXPIRED", MSG_TICKET);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(401, "TOKEN_EXPIRED", MSG_TICKET, pay_body, main_h.port, dead, body);
+    TH_EXPECT_ERROR(401, "TOKEN_EXPIRED", MSG_TICKET, pay_body, main_h.port, dead, "{");
 
     /* 402: nothing changes */
-    pay(&r, main_h.port, token, 10, mine);
-    th_assert_error(&r, 402, "INSUFFICIENT_BALANCE", MSG_INSUFFICIENT);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(402, "INSUFFICIENT_BALANCE", MSG_INSUFFICIENT,
+                    pay, main_h.port, token, 10, mine);
     charge_ok(main_h.port, token, 10, price - 1);
-    pay(&r, main_h.port, token, 10, mine);
-    th_assert_error(&r, 402, "INSUFFICIENT_BALANCE", MSG_INSUFFICIENT);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(402, "INSUFFICIENT_BALANCE", MSG_INSUFFICIENT,
+                    pay, main_h.port, token, 10, mine);
     assert_int_equal(balance(mdb, 10), price - 1);
     assert_int_equal(ledger_rows(mdb, 10, "pay"), 0);
     assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM tickets WHERE ticket_id = %lld"
@@ -994,7 +865,7 @@ static void test_pay_errors(void **state)
     assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM seats WHERE seat_id = 10"
                                        " AND hold_ticket_id = %lld AND hold_until > now()"
                                        " AND booked_ticket_id IS NULL", mine), 1);
-    assert_poll(main_h.port, token, "service");
+    th_assert_poll(main_h.port, token, "service");
     /* the hold stayed: one won more and it is paid */
     charge_ok(main_h.port, token, 10, 1);
     pay(&r, main_h.port, token, 10, mine);
@@ -1012,73 +883,28 @@ static void test_pay_errors(void **state)
 
 #define KEY_THREADS 20
 
-static pthread_barrier_t key_barrier;
-static struct {
-    int port;
-    const char *token;
-    long long user;
-    const char *amount, *key;
-} key_job;
-static struct {
-    long status;
-    char body[512];
-} key_res[KEY_THREADS];
-
-static void *key_worker(void *arg)
+/* The same keyed charge from KEY_THREADS threads at once: all answers
+ * alike; the status, and the body in first. */
+static long run_key_race(int port, const char *token, long long user, const char *amount,
+                         const char *key, char *first, size_t size)
 {
-    int i = (int)(intptr_t)arg;
-    th_resp r;
-
-    pthread_barrier_wait(&key_barrier);
-    charge(&r, key_job.port, key_job.token, key_job.user, key_job.amount, key_job.key);
-    key_res[i].status = r.status;
-    keep(key_res[i].body, sizeof(key_res[i].body), r.body);
-    th_resp_free(&r);
-    return NULL;
-}
-
-static void run_key_race(int port, const char *token, long long user, const char *amount,
-                         const char *key)
-{
-    pthread_t t[KEY_THREADS];
-    int i;
-
-    key_job.port = port;
-    key_job.token = token;
-    key_job.user = user;
-    key_job.amount = amount;
-    key_job.key = key;
-    pthread_barrier_init(&key_barrier, NULL, KEY_THREADS);
-    for (i = 0; i < KEY_THREADS; ++i) {
-        pthread_create(&t[i], NULL, key_worker, (void *)(intptr_t)i);
-    }
-    for (i = 0; i < KEY_THREADS; ++i) {
-        pthread_join(t[i], NULL);
-    }
-    pthread_barrier_destroy(&key_barrier);
-    for (i = 0; i < KEY_THREADS; ++i) {
-        if (key_res[i].status != key_res[0].status
-            || strcmp(key_res[i].body, key_res[0].body) != 0) {
-            fail_msg("duplicate %d: %ld %s (first: %ld %s)", i, key_res[i].status,
-                     key_res[i].body, key_res[0].status, key_res[0].body);
-        }
-    }
+    const charge_req job = {port, token, user, amount, key};
+    return race_same(KEY_THREADS, send_charge, &job, first, size);
 }
 
 static void test_idempotency_key_concurrent(void **state)
 {
-    token_t token, other;
+    th_token token, other;
     char first[512];
     th_resp r;
     (void)state;
 
-    admit(main_h.port, 13, token);
-    admit(main_h.port, 14, other);
+    th_admit(main_h.port, 13, token);
+    th_admit(main_h.port, 14, other);
     charge_ok(main_h.port, token, 13, 500);
 
-    run_key_race(main_h.port, token, 13, "7000", "order-13-a");
-    assert_int_equal(key_res[0].status, 200);
-    keep(first, sizeof(first), key_res[0].body);
+    assert_int_equal(run_key_race(main_h.port, token, 13, "7000", "order-13-a",
+                                  first, sizeof(first)), 200);
     r.json = json_tokener_parse(first);
     assert_int_equal(th_int(&r, "amount"), 7000);
     assert_int_equal(th_int(&r, "point"), 7500);
@@ -1090,21 +916,13 @@ static void test_idempotency_key_concurrent(void **state)
                                        " AND entry_id IS NOT NULL"), 1);
 
     /* later, the same key and amount: the first result; as a string too */
-    charge(&r, main_h.port, token, 13, "7000", "order-13-a");
-    assert_int_equal(r.status, 200);
-    assert_string_equal(r.body, first);
-    th_resp_free(&r);
-    charge(&r, main_h.port, token, 13, "\"7000\"", "order-13-a");
-    assert_int_equal(r.status, 200);
-    assert_string_equal(r.body, first);
-    th_resp_free(&r);
+    EXPECT_REPLAY(first, charge, main_h.port, token, 13, "7000", "order-13-a");
+    EXPECT_REPLAY(first, charge, main_h.port, token, 13, "\"7000\"", "order-13-a");
     /* the same key with another amount */
-    charge(&r, main_h.port, token, 13, "8000", "order-13-a");
-    th_assert_error(&r, 422, "IDEMPOTENCY_KEY_REUSED", MSG_KEY_REUSED);
-    th_resp_free(&r);
-    charge(&r, main_h.port, token, 13, "6999", "order-13-a");
-    th_assert_error(&r, 422, "IDEMPOTENCY_KEY_REUSED", MSG_KEY_REUSED);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(422, "IDEMPOTENCY_KEY_REUSED", MSG_KEY_REUSED,
+                    charge, main_h.port, token, 13, "8000", "order-13-a");
+    TH_EXPECT_ERROR(422, "IDEMPOTENCY_KEY_REUSED", MSG_KEY_REUSED,
+                    charge, main_h.port, token, 13, "6999", "order-13-a");
     assert_int_equal(ledger_rows(mdb, 13, "charge"), 2);
     assert_int_equal(balance(mdb, 13), 7500);
 
@@ -1120,10 +938,7 @@ static void test_idempotency_key_concurrent(void **state)
     /* without a key, the same amount charges again */
     assert_int_equal(charge_ok(main_h.port, token, 13, 7000), 21500);
     /* a replay still answers the balance of its first result */
-    charge(&r, main_h.port, token, 13, "7000", "order-13-a");
-    assert_int_equal(r.status, 200);
-    assert_string_equal(r.body, first);
-    th_resp_free(&r);
+    EXPECT_REPLAY(first, charge, main_h.port, token, 13, "7000", "order-13-a");
     assert_int_equal(ledger_rows(mdb, 13, "charge"), 4);
     assert_int_equal(balance(mdb, 13), 21500);
     assert_invariants(mdb);
@@ -1133,25 +948,22 @@ static void test_idempotency_key_concurrent(void **state)
 
 static void test_limits_and_failed_key(void **state)
 {
-    token_t tokens[4];
+    th_token tokens[4];
     char first[512];
+    long status;
     th_resp r;
     (void)state;
 
-    admit_many(lim_h.port, 1, 4, tokens);
+    th_admit_many(lim_h.port, 1, 4, tokens);
 
     /* user 1: the charge and balance limits, exactly and one past */
-    charge(&r, lim_h.port, tokens[0], 1, "100001", NULL);
-    th_assert_error(&r, 404, "INVALID_AMOUNT", MSG_AMOUNT);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(404, "INVALID_AMOUNT", MSG_AMOUNT,
+                    charge, lim_h.port, tokens[0], 1, "100001", NULL);
     assert_int_equal(charge_ok(lim_h.port, tokens[0], 1, 100000), 100000);
-    charge(&r, lim_h.port, tokens[0], 1, "50001", NULL);
-    th_assert_error(&r, 404, "INVALID_AMOUNT", MSG_AMOUNT);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(404, "INVALID_AMOUNT", MSG_AMOUNT,
+                    charge, lim_h.port, tokens[0], 1, "50001", NULL);
     assert_int_equal(charge_ok(lim_h.port, tokens[0], 1, 50000), 150000);
-    charge(&r, lim_h.port, tokens[0], 1, "1", NULL);
-    th_assert_error(&r, 404, "INVALID_AMOUNT", MSG_AMOUNT);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(404, "INVALID_AMOUNT", MSG_AMOUNT, charge, lim_h.port, tokens[0], 1, "1", NULL);
     assert_int_equal(balance(ldb, 1), 150000);
     assert_int_equal(ledger_rows(ldb, 1, "charge"), 2);
 
@@ -1159,9 +971,8 @@ static void test_limits_and_failed_key(void **state)
      * nothing: the same key then runs anew with another amount */
     charge_ok(lim_h.port, tokens[1], 2, 100000);
     charge_ok(lim_h.port, tokens[1], 2, 40000);
-    charge(&r, lim_h.port, tokens[1], 2, "20000", "retry-2");
-    th_assert_error(&r, 404, "INVALID_AMOUNT", MSG_AMOUNT);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(404, "INVALID_AMOUNT", MSG_AMOUNT,
+                    charge, lim_h.port, tokens[1], 2, "20000", "retry-2");
     assert_int_equal(th_db_scalar(ldb, "SELECT count(*) FROM charge_requests WHERE user_id = 2"), 0);
     assert_int_equal(balance(ldb, 2), 140000);
     charge(&r, lim_h.port, tokens[1], 2, "10000", "retry-2");
@@ -1169,20 +980,15 @@ static void test_limits_and_failed_key(void **state)
     assert_int_equal(th_int(&r, "point"), 150000);
     keep(first, sizeof(first), r.body);
     th_resp_free(&r);
-    charge(&r, lim_h.port, tokens[1], 2, "10000", "retry-2");
-    assert_int_equal(r.status, 200);
-    assert_string_equal(r.body, first);
-    th_resp_free(&r);
-    charge(&r, lim_h.port, tokens[1], 2, "20000", "retry-2");
-    th_assert_error(&r, 422, "IDEMPOTENCY_KEY_REUSED", MSG_KEY_REUSED);
-    th_resp_free(&r);
+    EXPECT_REPLAY(first, charge, lim_h.port, tokens[1], 2, "10000", "retry-2");
+    TH_EXPECT_ERROR(422, "IDEMPOTENCY_KEY_REUSED", MSG_KEY_REUSED,
+                    charge, lim_h.port, tokens[1], 2, "20000", "retry-2");
     assert_int_equal(balance(ldb, 2), 150000);
     assert_int_equal(ledger_rows(ldb, 2, "charge"), 3);
 
     /* user 3: a first attempt above TicketMaxCharge left nothing either */
-    charge(&r, lim_h.port, tokens[2], 3, "100001", "big-3");
-    th_assert_error(&r, 404, "INVALID_AMOUNT", MSG_AMOUNT);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(404, "INVALID_AMOUNT", MSG_AMOUNT,
+                    charge, lim_h.port, tokens[2], 3, "100001", "big-3");
     charge(&r, lim_h.port, tokens[2], 3, "5000", "big-3");
     assert_int_equal(r.status, 200);
     assert_int_equal(th_int(&r, "point"), 5000);
@@ -1194,8 +1000,8 @@ static void test_limits_and_failed_key(void **state)
      * fail alike; no trace of the key */
     charge_ok(lim_h.port, tokens[3], 4, 100000);
     charge_ok(lim_h.port, tokens[3], 4, 50000);
-    run_key_race(lim_h.port, tokens[3], 4, "1000", "full-4");
-    assert_error_text(key_res[0].status, key_res[0].body, 404, "INVALID_AMOUNT", MSG_AMOUNT);
+    status = run_key_race(lim_h.port, tokens[3], 4, "1000", "full-4", first, sizeof(first));
+    assert_error_text(status, first, 404, "INVALID_AMOUNT", MSG_AMOUNT);
     assert_int_equal(th_db_scalar(ldb, "SELECT count(*) FROM charge_requests WHERE user_id = 4"), 0);
     assert_int_equal(ledger_rows(ldb, 4, "charge"), 2);
     assert_int_equal(balance(ldb, 4), 150000);
@@ -1206,18 +1012,34 @@ static void test_limits_and_failed_key(void **state)
 
 #define RACE_USERS 40
 
-typedef struct {
-    const char *token;
-    long long user, seat, ticket, price;
-    unsigned seed;
-    long hold_status, pay_status;
-    char pay_code[40];
-    long long point;
-} race_job;
-
 static const char *code_of(const th_resp *r)
 {
     return th_str(r, "code") ? th_str(r, "code") : "";
+}
+
+/* What an answer said, for the main thread to check. */
+typedef struct {
+    long status;
+    char code[40];
+    long long ticket, price, point;
+} answer;
+
+typedef struct {
+    const char *token;
+    long long user, seat;
+    unsigned seed;
+    answer held, paid;         /* of its hold and of its payment */
+} race_job;
+
+/* Notes the answer r in a, and frees r. */
+static void note(answer *a, th_resp *r)
+{
+    a->status = r->status;
+    keep(a->code, sizeof(a->code), code_of(r));
+    a->ticket = th_int(r, "ticketId");
+    a->price = th_int(r, "price");
+    a->point = th_int(r, "point");
+    th_resp_free(r);
 }
 
 static void *expiry_worker(void *arg)
@@ -1226,19 +1048,13 @@ static void *expiry_worker(void *arg)
     th_resp r;
 
     hold(&r, ttl_h.port, j->token, j->user, j->seat);
-    j->hold_status = r.status;
-    j->ticket = th_int(&r, "ticketId");
-    j->price = th_int(&r, "price");
-    th_resp_free(&r);
-    if (j->hold_status != 200) {
+    note(&j->held, &r);
+    if (j->held.status != 200) {
         return NULL;
     }
     usleep(900000 + (useconds_t)(rand_r(&j->seed) % 200001));   /* 0.9-1.1 s */
-    pay(&r, ttl_h.port, j->token, j->user, j->ticket);
-    j->pay_status = r.status;
-    keep(j->pay_code, sizeof(j->pay_code), code_of(&r));
-    j->point = th_int(&r, "point");
-    th_resp_free(&r);
+    pay(&r, ttl_h.port, j->token, j->user, j->held.ticket);
+    note(&j->paid, &r);
     return NULL;
 }
 
@@ -1247,12 +1063,12 @@ static void *expiry_worker(void *arg)
 static void test_payment_races_hold_expiry(void **state)
 {
     static race_job jobs[RACE_USERS];
-    static token_t tokens[RACE_USERS];
+    static th_token tokens[RACE_USERS];
     pthread_t t[RACE_USERS];
     int i, paid = 0;
     (void)state;
 
-    admit_many(ttl_h.port, 1, RACE_USERS, tokens);
+    th_admit_many(ttl_h.port, 1, RACE_USERS, tokens);
     for (i = 0; i < RACE_USERS; ++i) {
         charge_ok(ttl_h.port, tokens[i], i + 1, 20000);
         jobs[i].token = tokens[i];
@@ -1268,26 +1084,26 @@ static void test_payment_races_hold_expiry(void **state)
     }
     for (i = 0; i < RACE_USERS; ++i) {
         race_job *j = &jobs[i];
-        assert_int_equal(j->hold_status, 200);
-        if (j->pay_status == 200) {
+        assert_int_equal(j->held.status, 200);
+        if (j->paid.status == 200) {
             ++paid;
-            assert_int_equal(j->point, 20000 - j->price);
-            assert_int_equal(balance(tdb, j->user), 20000 - j->price);
+            assert_int_equal(j->paid.point, 20000 - j->held.price);
+            assert_int_equal(balance(tdb, j->user), 20000 - j->held.price);
             assert_int_equal(th_db_scalar(tdb, "SELECT booked_ticket_id FROM seats"
-                                               " WHERE seat_id = %lld", j->seat), j->ticket);
+                                               " WHERE seat_id = %lld", j->seat), j->held.ticket);
             assert_int_equal(th_db_scalar(tdb, "SELECT count(*) FROM queue_tokens WHERE user_id = %lld"
                                                " AND state IN ('wait', 'service')", j->user), 0);
         }
         else {
-            if (j->pay_status != 404 || strcmp(j->pay_code, "HOLD_EXPIRED") != 0) {
-                fail_msg("user %lld paid: %ld %s", j->user, j->pay_status, j->pay_code);
+            if (j->paid.status != 404 || strcmp(j->paid.code, "HOLD_EXPIRED") != 0) {
+                fail_msg("user %lld paid: %ld %s", j->user, j->paid.status, j->paid.code);
             }
             assert_int_equal(balance(tdb, j->user), 20000);
             assert_int_equal(ledger_rows(tdb, j->user, "pay"), 0);
             assert_int_equal(th_db_scalar(tdb, "SELECT count(*) FROM seats WHERE seat_id = %lld"
                                                " AND booked_ticket_id IS NULL", j->seat), 1);
             assert_int_equal(th_db_scalar(tdb, "SELECT count(*) FROM tickets WHERE ticket_id = %lld"
-                                               " AND status = 'temp'", j->ticket), 1);
+                                               " AND status = 'temp'", j->held.ticket), 1);
         }
     }
     print_message("hold expiry race: %d of %d paid in time\n", paid, RACE_USERS);
@@ -1302,8 +1118,6 @@ typedef struct {
     race_job a, b;
     pthread_barrier_t go;
     double held_for;           /* s between A's hold answer and the race */
-    char b_code[40];
-    long long b_ticket;
 } pair_job;
 
 static void *pair_a(void *arg)
@@ -1314,20 +1128,16 @@ static void *pair_a(void *arg)
     th_resp r;
 
     hold(&r, ttl_h.port, j->token, j->user, j->seat);
-    j->hold_status = r.status;
-    j->ticket = th_int(&r, "ticketId");
-    th_resp_free(&r);
+    note(&j->held, &r);
     held = now_s();
     usleep(950000 + (useconds_t)(rand_r(&j->seed) % 200001));   /* 0.95-1.15 s */
     pthread_barrier_wait(&p->go);
     p->held_for = now_s() - held;
-    if (j->hold_status != 200) {
+    if (j->held.status != 200) {
         return NULL;
     }
-    pay(&r, ttl_h.port, j->token, j->user, j->ticket);
-    j->pay_status = r.status;
-    keep(j->pay_code, sizeof(j->pay_code), code_of(&r));
-    th_resp_free(&r);
+    pay(&r, ttl_h.port, j->token, j->user, j->held.ticket);
+    note(&j->paid, &r);
     return NULL;
 }
 
@@ -1338,22 +1148,19 @@ static void *pair_b(void *arg)
 
     pthread_barrier_wait(&p->go);
     hold(&r, ttl_h.port, p->b.token, p->b.user, p->b.seat);
-    p->b.hold_status = r.status;
-    keep(p->b_code, sizeof(p->b_code), code_of(&r));
-    p->b_ticket = th_int(&r, "ticketId");
-    th_resp_free(&r);
+    note(&p->b.held, &r);
     return NULL;
 }
 
 static void test_payment_races_other_hold(void **state)
 {
     static pair_job pairs[PAIRS];
-    static token_t tokens[2 * PAIRS];
+    static th_token tokens[2 * PAIRS];
     pthread_t t[2 * PAIRS];
     int i, a_won = 0, b_won = 0;
     (void)state;
 
-    admit_many(ttl_h.port, 41, 2 * PAIRS, tokens);
+    th_admit_many(ttl_h.port, 41, 2 * PAIRS, tokens);
     for (i = 0; i < PAIRS; ++i) {
         pair_job *p = &pairs[i];
         charge_ok(ttl_h.port, tokens[i], 41 + i, 20000);
@@ -1375,16 +1182,15 @@ static void test_payment_races_other_hold(void **state)
     }
     for (i = 0; i < PAIRS; ++i) {
         pair_job *p = &pairs[i];
-        int a_paid = p->a.pay_status == 200, b_held = p->b.hold_status == 200;
-        th_resp r;
+        int a_paid = p->a.paid.status == 200, b_held = p->b.held.status == 200;
 
         pthread_barrier_destroy(&p->go);
-        assert_int_equal(p->a.hold_status, 200);
-        if (!a_paid && (p->a.pay_status != 404 || strcmp(p->a.pay_code, "HOLD_EXPIRED"))) {
-            fail_msg("pair %d: A paid %ld %s", i, p->a.pay_status, p->a.pay_code);
+        assert_int_equal(p->a.held.status, 200);
+        if (!a_paid && (p->a.paid.status != 404 || strcmp(p->a.paid.code, "HOLD_EXPIRED"))) {
+            fail_msg("pair %d: A paid %ld %s", i, p->a.paid.status, p->a.paid.code);
         }
-        if (!b_held && (p->b.hold_status != 409 || strcmp(p->b_code, "SEAT_TAKEN"))) {
-            fail_msg("pair %d: B held %ld %s", i, p->b.hold_status, p->b_code);
+        if (!b_held && (p->b.held.status != 409 || strcmp(p->b.held.code, "SEAT_TAKEN"))) {
+            fail_msg("pair %d: B held %ld %s", i, p->b.held.status, p->b.held.code);
         }
         if (a_paid && b_held) {
             fail_msg("pair %d: seat %lld paid by A and held by B", i, p->a.seat);
@@ -1392,32 +1198,30 @@ static void test_payment_races_other_hold(void **state)
         /* A's hold certainly over before the race: B must get the seat */
         if (p->held_for >= 1.05 && (a_paid || !b_held)) {
             fail_msg("pair %d: A's hold was over (%.3f s) yet A %ld, B %ld", i,
-                     p->held_for, p->a.pay_status, p->b.hold_status);
+                     p->held_for, p->a.paid.status, p->b.held.status);
         }
         a_won += a_paid;
         b_won += b_held;
         if (a_paid) {
             assert_int_equal(th_db_scalar(tdb, "SELECT booked_ticket_id FROM seats"
-                                               " WHERE seat_id = %lld", p->a.seat), p->a.ticket);
+                                               " WHERE seat_id = %lld", p->a.seat), p->a.held.ticket);
             assert_int_equal(ledger_rows(tdb, p->b.user, "pay"), 0);
-            hold(&r, ttl_h.port, p->b.token, p->b.user, p->b.seat);
-            th_assert_error(&r, 409, "SEAT_TAKEN", MSG_SEAT_TAKEN);
-            th_resp_free(&r);
+            TH_EXPECT_ERROR(409, "SEAT_TAKEN", MSG_SEAT_TAKEN,
+                            hold, ttl_h.port, p->b.token, p->b.user, p->b.seat);
         }
         else {
             assert_int_equal(ledger_rows(tdb, p->a.user, "pay"), 0);
             assert_int_equal(balance(tdb, p->a.user), 20000);
             /* an expired hold keeps answering so, whoever holds the seat now */
-            pay(&r, ttl_h.port, p->a.token, p->a.user, p->a.ticket);
-            th_assert_error(&r, 404, "HOLD_EXPIRED", MSG_HOLD_EXPIRED);
-            th_resp_free(&r);
+            TH_EXPECT_ERROR(404, "HOLD_EXPIRED", MSG_HOLD_EXPIRED,
+                            pay, ttl_h.port, p->a.token, p->a.user, p->a.held.ticket);
             assert_int_equal(th_db_scalar(tdb, "SELECT count(*) FROM seats WHERE seat_id = %lld"
                                                " AND booked_ticket_id IS NULL", p->a.seat), 1);
         }
         if (b_held) {
-            assert_true(p->b_ticket != p->a.ticket);
+            assert_true(p->b.held.ticket != p->a.held.ticket);
             assert_int_equal(th_db_scalar(tdb, "SELECT hold_ticket_id FROM seats"
-                                               " WHERE seat_id = %lld", p->b.seat), p->b_ticket);
+                                               " WHERE seat_id = %lld", p->b.seat), p->b.held.ticket);
         }
     }
     print_message("pay vs hold race: A paid %d, B held %d of %d seats\n", a_won, b_won, PAIRS);
@@ -1428,34 +1232,25 @@ static void test_payment_races_other_hold(void **state)
  * meanwhile; never TICKET_NOT_FOUND for an expired hold. */
 static void test_hold_expired_errors(void **state)
 {
-    token_t tokens[3];
+    th_token tokens[3];
     long long t81, t82, t83;
-    th_resp r;
     (void)state;
 
-    admit_many(ttl_h.port, 81, 3, tokens);
+    th_admit_many(ttl_h.port, 81, 3, tokens);
     t81 = hold_ok(ttl_h.port, tokens[0], 81, 61, NULL);
     t82 = hold_ok(ttl_h.port, tokens[1], 82, 62, NULL);
     charge_ok(ttl_h.port, tokens[1], 82, 50000);
     usleep(1300000);
     /* no money at all */
-    pay(&r, ttl_h.port, tokens[0], 81, t81);
-    th_assert_error(&r, 404, "HOLD_EXPIRED", MSG_HOLD_EXPIRED);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(404, "HOLD_EXPIRED", MSG_HOLD_EXPIRED, pay, ttl_h.port, tokens[0], 81, t81);
     charge_ok(ttl_h.port, tokens[0], 81, 50000);
-    pay(&r, ttl_h.port, tokens[0], 81, t81);
-    th_assert_error(&r, 404, "HOLD_EXPIRED", MSG_HOLD_EXPIRED);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(404, "HOLD_EXPIRED", MSG_HOLD_EXPIRED, pay, ttl_h.port, tokens[0], 81, t81);
     /* another user holds the seat meanwhile */
     t83 = hold_ok(ttl_h.port, tokens[2], 83, 62, NULL);
     assert_true(t83 != t82);
-    pay(&r, ttl_h.port, tokens[1], 82, t82);
-    th_assert_error(&r, 404, "HOLD_EXPIRED", MSG_HOLD_EXPIRED);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(404, "HOLD_EXPIRED", MSG_HOLD_EXPIRED, pay, ttl_h.port, tokens[1], 82, t82);
     /* the new holder of the seat cannot pay the old ticket */
-    pay(&r, ttl_h.port, tokens[2], 83, t82);
-    th_assert_error(&r, 401, "TICKET_NOT_FOUND", MSG_TICKET);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(401, "TICKET_NOT_FOUND", MSG_TICKET, pay, ttl_h.port, tokens[2], 83, t82);
     assert_int_equal(balance(tdb, 81), 50000);
     assert_int_equal(balance(tdb, 82), 50000);
     assert_int_equal(th_db_scalar(tdb, "SELECT count(*) FROM ledger WHERE kind = 'pay'"
@@ -1463,8 +1258,8 @@ static void test_hold_expired_errors(void **state)
     assert_int_equal(th_db_scalar(tdb, "SELECT count(*) FROM tickets WHERE status = 'booked'"
                                        " AND seat_id IN (61, 62)"), 0);
     /* the tokens are untouched */
-    assert_poll(ttl_h.port, tokens[0], "service");
-    assert_poll(ttl_h.port, tokens[1], "service");
+    th_assert_poll(ttl_h.port, tokens[0], "service");
+    th_assert_poll(ttl_h.port, tokens[1], "service");
     assert_invariants(tdb);
 }
 
@@ -1586,12 +1381,12 @@ static void *mix_worker(void *arg)
 static void test_ledger_invariant_mixed_run(void **state)
 {
     static mix_job jobs[MIX_USERS];
-    static token_t tokens[MIX_USERS];
+    static th_token tokens[MIX_USERS];
     pthread_t t[MIX_USERS];
     int i;
     (void)state;
 
-    admit_many(main_h.port, MIX_FIRST, MIX_USERS, tokens);
+    th_admit_many(main_h.port, MIX_FIRST, MIX_USERS, tokens);
     for (i = 0; i < MIX_USERS; ++i) {
         jobs[i].token = tokens[i];
         jobs[i].user = MIX_FIRST + i;
@@ -1618,6 +1413,21 @@ static void test_ledger_invariant_mixed_run(void **state)
 
 /* ---- the acceptance flow ---- */
 
+/* user enters on port and waits at position: its token into token. */
+static void enter_waiting(int port, long long user, long long position, char *token)
+{
+    char body[64];
+    th_resp r;
+
+    snprintf(body, sizeof(body), "{\"userId\": %lld}", user);
+    th_http(&r, port, "POST", "/queues", NULL, body);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(th_str(&r, "tokenStatus"), "wait");
+    assert_int_equal(th_int(&r, "position"), position);
+    keep(token, sizeof(th_token), th_str(&r, "userToken"));
+    th_resp_free(&r);
+}
+
 /* TicketCapacity 1 and an admission job that first runs a minute after
  * start: whatever is admitted on host P during this test was admitted by
  * the payment that freed the slot. User 1 is admitted by the job of
@@ -1625,7 +1435,7 @@ static void test_ledger_invariant_mixed_run(void **state)
 static void test_acceptance_flow(void **state)
 {
     PGconn *db;
-    token_t a, b, c, a2;
+    th_token a, b, c, a2;
     char paid[1024], date[16];
     long long ticket, price, expires;
     th_resp r;
@@ -1635,22 +1445,16 @@ static void test_acceptance_flow(void **state)
     db = th_db_connect(DB_FLOW);
     seed(db, 5);
     th_httpd_start(&flow_j, DB_FLOW, "CAPACITY=1 ADVANCE_INTERVAL=1", NULL);
-    assert_int_equal(th_enter(flow_j.port, 1, a), 200);
-    wait_status(flow_j.port, a, "service");
+    th_admit(flow_j.port, 1, a);
     th_httpd_stop(&flow_j);
     assert_int_equal(th_errlog_unexpected(&flow_j, NULL), 0);
     th_httpd_start(&flow_p, DB_FLOW, "CAPACITY=1 ADVANCE_INTERVAL=60", NULL);
 
     /* B and C wait behind A */
-    th_http(&r, flow_p.port, "POST", "/queues", NULL, "{\"userId\": 2}");
-    assert_int_equal(r.status, 200);
-    assert_string_equal(th_str(&r, "tokenStatus"), "wait");
-    assert_int_equal(th_int(&r, "position"), 1);
-    keep(b, sizeof(b), th_str(&r, "userToken"));
-    th_resp_free(&r);
+    enter_waiting(flow_p.port, 2, 1, b);
     assert_int_equal(th_enter(flow_p.port, 3, c), 200);
-    assert_poll(flow_p.port, a, "service");
-    assert_poll(flow_p.port, b, "wait");
+    th_assert_poll(flow_p.port, a, "service");
+    th_assert_poll(flow_p.port, b, "wait");
 
     /* A holds a seat, cannot pay without money: nothing changes */
     th_http(&r, flow_p.port, "POST", "/concerts/1/schedules/1/seats/1/ticket", a, "{\"userId\": 1}");
@@ -1661,9 +1465,7 @@ static void test_acceptance_flow(void **state)
     th_resp_free(&r);
     expires = th_db_scalar(db, "SELECT (extract(epoch FROM expires_at) * 1000000)::bigint"
                                " FROM queue_tokens WHERE user_id = 1 AND state = 'service'");
-    pay(&r, flow_p.port, a, 1, ticket);
-    th_assert_error(&r, 402, "INSUFFICIENT_BALANCE", MSG_INSUFFICIENT);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(402, "INSUFFICIENT_BALANCE", MSG_INSUFFICIENT, pay, flow_p.port, a, 1, ticket);
     assert_int_equal(balance(db, 1), 0);
     assert_int_equal(th_db_scalar(db, "SELECT count(*) FROM ledger"), 0);
     assert_int_equal(th_db_scalar(db, "SELECT count(*) FROM tickets WHERE ticket_id = %lld"
@@ -1674,8 +1476,8 @@ static void test_acceptance_flow(void **state)
     assert_int_equal(th_db_scalar(db, "SELECT (extract(epoch FROM expires_at) * 1000000)::bigint"
                                       " FROM queue_tokens WHERE user_id = 1 AND state = 'service'"),
                      expires);
-    assert_poll(flow_p.port, a, "service");
-    assert_poll(flow_p.port, b, "wait");
+    th_assert_poll(flow_p.port, a, "service");
+    th_assert_poll(flow_p.port, b, "wait");
 
     /* A charges, pays: booked, token over, B admitted at once */
     charge(&r, flow_p.port, a, 1, "20000", NULL);
@@ -1698,8 +1500,8 @@ static void test_acceptance_flow(void **state)
     assert_string_equal(th_str(&r, "tokenStat"), "expire");
     keep(paid, sizeof(paid), r.body);
     th_resp_free(&r);
-    assert_poll(flow_p.port, b, "service");
-    assert_poll(flow_p.port, a, "expire");
+    th_assert_poll(flow_p.port, b, "service");
+    th_assert_poll(flow_p.port, a, "expire");
     th_http(&r, flow_p.port, "GET", "/queues", c, NULL);
     assert_int_equal(r.status, 200);
     assert_string_equal(th_str(&r, "tokenStatus"), "wait");
@@ -1713,27 +1515,13 @@ static void test_acceptance_flow(void **state)
 
     /* the replay, with the expired token; the expired token is refused
      * everywhere else */
-    pay(&r, flow_p.port, a, 1, ticket);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(r.body, paid);
-    th_resp_free(&r);
-    charge(&r, flow_p.port, a, 1, "1000", NULL);
-    th_assert_error(&r, 401, "TOKEN_EXPIRED", MSG_USER);
-    th_resp_free(&r);
-    history(&r, flow_p.port, a, 1, NULL);
-    th_assert_error(&r, 401, "TOKEN_EXPIRED", MSG_USER);
-    th_resp_free(&r);
-    pay(&r, flow_p.port, a, 1, NO_TICKET);
-    th_assert_error(&r, 401, "TOKEN_EXPIRED", MSG_TICKET);
-    th_resp_free(&r);
+    EXPECT_REPLAY(paid, pay, flow_p.port, a, 1, ticket);
+    TH_EXPECT_ERROR(401, "TOKEN_EXPIRED", MSG_USER, charge, flow_p.port, a, 1, "1000", NULL);
+    TH_EXPECT_ERROR(401, "TOKEN_EXPIRED", MSG_USER, history, flow_p.port, a, 1, NULL);
+    TH_EXPECT_ERROR(401, "TOKEN_EXPIRED", MSG_TICKET, pay, flow_p.port, a, 1, NO_TICKET);
 
     /* A enters again: a new token, waiting behind C; its history */
-    th_http(&r, flow_p.port, "POST", "/queues", NULL, "{\"userId\": 1}");
-    assert_int_equal(r.status, 200);
-    assert_string_equal(th_str(&r, "tokenStatus"), "wait");
-    assert_int_equal(th_int(&r, "position"), 2);
-    keep(a2, sizeof(a2), th_str(&r, "userToken"));
-    th_resp_free(&r);
+    enter_waiting(flow_p.port, 1, 2, a2);
     assert_string_not_equal(a2, a);
     history(&r, flow_p.port, a2, 1, NULL);
     assert_int_equal(r.status, 200);
@@ -1743,10 +1531,7 @@ static void test_acceptance_flow(void **state)
     assert_entry(&r, 0, "pay", price, 20000 - price);
     assert_entry(&r, 1, "charge", 20000, 20000);
     th_resp_free(&r);
-    pay(&r, flow_p.port, a2, 1, ticket);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(r.body, paid);
-    th_resp_free(&r);
+    EXPECT_REPLAY(paid, pay, flow_p.port, a2, 1, ticket);
 
     /* C, waiting: may charge and read its account, not pay */
     charge(&r, flow_p.port, c, 3, "3000", NULL);
@@ -1758,27 +1543,15 @@ static void test_acceptance_flow(void **state)
     assert_int_equal(history_length(&r), 1);
     assert_entry(&r, 0, "charge", 3000, 3000);
     th_resp_free(&r);
-    pay(&r, flow_p.port, c, 3, NO_TICKET);
-    th_assert_error(&r, 401, "TOKEN_NOT_ADMITTED", MSG_TICKET);
-    th_resp_free(&r);
-    pay(&r, flow_p.port, c, 3, ticket);
-    th_assert_error(&r, 401, "TOKEN_NOT_ADMITTED", MSG_TICKET);
-    th_resp_free(&r);
-    th_http(&r, flow_p.port, "POST", "/payments/pays", c, "{");
-    th_assert_error(&r, 401, "TOKEN_NOT_ADMITTED", MSG_TICKET);
-    th_resp_free(&r);
-    charge(&r, flow_p.port, c, 1, "3000", NULL);
-    th_assert_error(&r, 403, "FORBIDDEN", MSG_FORBIDDEN);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(401, "TOKEN_NOT_ADMITTED", MSG_TICKET, pay, flow_p.port, c, 3, NO_TICKET);
+    TH_EXPECT_ERROR(401, "TOKEN_NOT_ADMITTED", MSG_TICKET, pay, flow_p.port, c, 3, ticket);
+    TH_EXPECT_ERROR(401, "TOKEN_NOT_ADMITTED", MSG_TICKET, pay_body, flow_p.port, c, "{");
+    TH_EXPECT_ERROR(403, "FORBIDDEN", MSG_FORBIDDEN, charge, flow_p.port, c, 1, "3000", NULL);
     /* B, in service: A's ticket is not B's */
-    pay(&r, flow_p.port, b, 2, ticket);
-    th_assert_error(&r, 401, "TICKET_NOT_FOUND", MSG_TICKET);
-    th_resp_free(&r);
-    pay(&r, flow_p.port, b, 1, ticket);
-    th_assert_error(&r, 403, "FORBIDDEN", MSG_FORBIDDEN);
-    th_resp_free(&r);
-    assert_poll(flow_p.port, c, "wait");
-    assert_poll(flow_p.port, a2, "wait");
+    TH_EXPECT_ERROR(401, "TICKET_NOT_FOUND", MSG_TICKET, pay, flow_p.port, b, 2, ticket);
+    TH_EXPECT_ERROR(403, "FORBIDDEN", MSG_FORBIDDEN, pay, flow_p.port, b, 1, ticket);
+    th_assert_poll(flow_p.port, c, "wait");
+    th_assert_poll(flow_p.port, a2, "wait");
 
     assert_int_equal(ledger_rows(db, 1, "pay"), 1);
     assert_int_equal(ledger_rows(db, 1, "charge"), 1);

@@ -11,21 +11,24 @@
 #define MSG_QUEUE "대기열에 진입할 수 없습니다."
 #define MSG_TOKEN "해당 서비스를 이용하실 수 없습니다."
 
-static th_httpd httpd;
-static PGconn *db;
+TH_SUITE(DB, 50, "CAPACITY=3", NULL)
 
-static int setup(void **state)
+/* GET path, without a token */
+static int get(th_resp *r, int port, const char *path)
 {
-    (void)state;
-    th_suite_start(&httpd, &db, DB, 50, "CAPACITY=3");
-    return 0;
+    return th_http(r, port, "GET", path, NULL, NULL);
 }
 
-static int teardown(void **state)
+/* POST /queues with the body as is */
+static int enter_body(th_resp *r, int port, const char *body)
 {
-    (void)state;
-    th_suite_stop(&httpd, &db, NULL);
-    return 0;
+    return th_http(r, port, "POST", "/queues", NULL, body);
+}
+
+/* GET /queues with the Authorization value auth (NULL for none) */
+static int poll_auth(th_resp *r, int port, const char *auth)
+{
+    return th_http_auth(r, port, "GET", "/queues", auth, NULL);
 }
 
 static void test_health(void **state)
@@ -41,29 +44,17 @@ static void test_health(void **state)
     assert_int_equal(r.status, 200);
     assert_string_equal(th_str(&r, "status"), "ok");
     th_resp_free(&r);
-    th_http(&r, httpd.port, "GET", "/health?db=yes", NULL, NULL);
-    th_assert_error(&r, 400, "BAD_REQUEST", "잘못된 요청입니다.");
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(400, "BAD_REQUEST", "잘못된 요청입니다.",
+                    get, httpd.port, "/health?db=yes");
 }
 
 static void test_routes_and_methods(void **state)
 {
-    th_resp r;
     (void)state;
-    th_http(&r, httpd.port, "GET", "/nope", NULL, NULL);
-    th_assert_error(&r, 404, "NOT_FOUND", "요청한 경로를 찾을 수 없습니다.");
-    th_resp_free(&r);
-    th_http(&r, httpd.port, "GET", "/queues/", NULL, NULL);
-    th_assert_error(&r, 404, "NOT_FOUND", "요청한 경로를 찾을 수 없습니다.");
-    th_resp_free(&r);
-    th_http(&r, httpd.port, "DELETE", "/queues", NULL, NULL);
-    th_assert_error(&r, 405, "METHOD_NOT_ALLOWED", "허용되지 않는 메서드입니다.");
-    assert_string_equal(r.allow, "POST, GET");
-    th_resp_free(&r);
-    th_http(&r, httpd.port, "POST", "/health", NULL, "{}");
-    th_assert_error(&r, 405, "METHOD_NOT_ALLOWED", "허용되지 않는 메서드입니다.");
-    assert_string_equal(r.allow, "GET");
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(404, "NOT_FOUND", TH_MSG_NO_ROUTE, get, httpd.port, "/nope");
+    TH_EXPECT_ERROR(404, "NOT_FOUND", TH_MSG_NO_ROUTE, get, httpd.port, "/queues/");
+    th_expect_405(httpd.port, "DELETE", "/queues", NULL, NULL, "POST, GET");
+    th_expect_405(httpd.port, "POST", "/health", NULL, "{}", "GET");
 }
 
 static void test_enter_rejects_bad_bodies(void **state)
@@ -75,30 +66,23 @@ static void test_enter_rejects_bad_bodies(void **state)
         "{\"userId\": {}}", "{\"user\": 1}", "{'userId': 1}",
         "{\"userId\": 99999999999999999999}", "{\"userId\": 1} x", NULL};
     const char *const *b;
-    th_resp r;
     (void)state;
 
     for (b = bad; *b; ++b) {
-        th_http(&r, httpd.port, "POST", "/queues", NULL, *b);
-        th_assert_error(&r, 400, "BAD_REQUEST", MSG_QUEUE);
-        th_resp_free(&r);
+        TH_EXPECT_ERROR(400, "BAD_REQUEST", MSG_QUEUE, enter_body, httpd.port, *b);
     }
-    th_http(&r, httpd.port, "POST", "/queues", NULL, "{\"userId\": 4242}");
-    th_assert_error(&r, 400, "USER_NOT_FOUND", MSG_QUEUE);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(400, "USER_NOT_FOUND", MSG_QUEUE,
+                    enter_body, httpd.port, "{\"userId\": 4242}");
     assert_int_equal(th_db_scalar(db, "SELECT count(*) FROM queue_tokens"), 0);
 }
 
 static void test_body_too_large(void **state)
 {
     char body[9000];
-    th_resp r;
     (void)state;
 
     th_oversized_body(body, sizeof(body));
-    th_http(&r, httpd.port, "POST", "/queues", NULL, body);
-    th_assert_error(&r, 413, "PAYLOAD_TOO_LARGE", "요청 본문이 너무 큽니다.");
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(413, "PAYLOAD_TOO_LARGE", TH_MSG_TOO_LARGE, enter_body, httpd.port, body);
     assert_int_equal(th_db_scalar(db, "SELECT count(*) FROM queue_tokens"), 0);
 }
 
@@ -108,25 +92,18 @@ static void test_poll_rejects_bad_tokens(void **state)
         "", "Bearer", "Bearer x", "1.1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
         "abc.def.ghi", NULL};
     const char *const *b;
-    char token[128], forged[160];
-    th_resp r;
+    char token[128], forged[160], auth[200];
     (void)state;
 
-    th_http_auth(&r, httpd.port, "GET", "/queues", NULL, NULL);
-    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_TOKEN);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(401, "TOKEN_INVALID", MSG_TOKEN, poll_auth, httpd.port, NULL);
     for (b = bad; *b; ++b) {
-        th_http_auth(&r, httpd.port, "GET", "/queues", *b, NULL);
-        th_assert_error(&r, 401, "TOKEN_INVALID", MSG_TOKEN);
-        th_resp_free(&r);
+        TH_EXPECT_ERROR(401, "TOKEN_INVALID", MSG_TOKEN, poll_auth, httpd.port, *b);
     }
     /* a genuine token with its user changed is a forgery */
     assert_int_equal(th_enter(httpd.port, 40, token), 200);
-    snprintf(forged, sizeof(forged), "%.*s.41.%s", (int)strcspn(token, "."),
-             token, strrchr(token, '.') + 1);
-    th_http(&r, httpd.port, "GET", "/queues", forged, NULL);
-    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_TOKEN);
-    th_resp_free(&r);
+    th_forge(forged, sizeof(forged), token, 41);
+    snprintf(auth, sizeof(auth), "Bearer %s", forged);
+    TH_EXPECT_ERROR(401, "TOKEN_INVALID", MSG_TOKEN, poll_auth, httpd.port, auth);
 }
 
 /* Many concurrent entries of one user: one live token, all answers equal. */
@@ -171,10 +148,8 @@ static void test_closed_queue(void **state)
 
     assert_int_equal(th_enter(httpd.port, 8, token), 200);
     th_httpd_start(&closed, DB, "CAPACITY=3", "TicketQueue Closed");
-    th_http(&r, closed.port, "POST", "/queues", NULL, "{\"userId\": 9}");
-    th_assert_error(&r, 400, "QUEUE_CLOSED", MSG_QUEUE);
-    th_resp_free(&r);
-    th_http(&r, closed.port, "POST", "/queues", NULL, "{\"userId\": 8}");
+    TH_EXPECT_ERROR(400, "QUEUE_CLOSED", MSG_QUEUE, enter_body, closed.port, "{\"userId\": 9}");
+    enter_body(&r, closed.port, "{\"userId\": 8}");
     assert_int_equal(r.status, 200);
     assert_string_equal(th_str(&r, "userToken"), token);
     th_resp_free(&r);
@@ -197,15 +172,11 @@ static void test_location_prefix(void **state)
     assert_int_equal(r.status, 200);
     assert_string_equal(th_str(&r, "status"), "ok");
     th_resp_free(&r);
-    th_http(&r, h.port, "GET", "/api/v1/queues", NULL, NULL);
-    th_assert_error(&r, 401, "TOKEN_INVALID", MSG_TOKEN);
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(401, "TOKEN_INVALID", MSG_TOKEN, get, h.port, "/api/v1/queues");
     th_http(&r, h.port, "GET", "/other/health", NULL, NULL);
     assert_int_equal(r.status, 200);
     th_resp_free(&r);
-    th_http(&r, h.port, "GET", "/api/v1/health/x", NULL, NULL);
-    th_assert_error(&r, 404, "NOT_FOUND", "요청한 경로를 찾을 수 없습니다.");
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(404, "NOT_FOUND", TH_MSG_NO_ROUTE, get, h.port, "/api/v1/health/x");
     th_httpd_stop(&h);
     assert_int_equal(th_errlog_unexpected(&h, NULL), 0);
 }
@@ -214,14 +185,12 @@ static void test_location_prefix(void **state)
 static void test_body_limit_before_token(void **state)
 {
     char body[9000];
-    th_resp r;
     (void)state;
 
     memset(body, 'x', sizeof(body) - 1);
     body[sizeof(body) - 1] = '\0';
-    th_http(&r, httpd.port, "GET", "/queues", NULL, body);
-    th_assert_error(&r, 413, "PAYLOAD_TOO_LARGE", "요청 본문이 너무 큽니다.");
-    th_resp_free(&r);
+    TH_EXPECT_ERROR(413, "PAYLOAD_TOO_LARGE", TH_MSG_TOO_LARGE,
+                    th_http, httpd.port, "GET", "/queues", NULL, body);
 }
 
 int main(void)
