@@ -17,7 +17,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 APR_CFLAGS = $(shell apr-1-config --cflags --cppflags --includes)
 APR_LIBS   = $(shell apr-1-config --link-ld) $(shell apu-1-config --link-ld)
 
-.PHONY: all deps build-deps module install run test unit itest runtest asan-module bench clean distclean
+.PHONY: all deps build-deps test-deps module install run test unit itest runtest asan-module bench clean distclean
 
 all: module
 
@@ -26,6 +26,9 @@ deps:
 
 build-deps:
 	@scripts/deps.sh build
+
+test-deps:
+	@scripts/deps.sh test
 
 # builds only: installing packages is for run, test, bench and install
 module: $(MODULE)
@@ -77,14 +80,14 @@ $(BUILD)/itest/%: tests/integration/%.c $(ITEST_LIB) tests/integration/harness.h
 unit: deps $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 
-itest: module asan-module $(ITESTS)
+itest: test-deps module asan-module $(ITESTS)
 	scripts/itest.sh $(ITESTS)
 
 # `make run` itself, from fresh clones, as a new user runs it
-runtest: deps
+runtest: test-deps
 	tests/run/test_make_run.sh
 
-test: deps
+test: test-deps
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory itest
 	$(MAKE) --no-print-directory runtest

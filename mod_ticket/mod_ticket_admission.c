@@ -127,6 +127,9 @@ const char *mt_admission_check(void)
                     "(LoadModule watchdog_module, if not built in)";
 }
 
+/* When this generation's post_config ran (in the parent). */
+static apr_time_t generation_started;
+
 int mt_admission_post_config(apr_pool_t *pconf, server_rec *s)
 {
     APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance;
@@ -134,6 +137,7 @@ int mt_admission_post_config(apr_pool_t *pconf, server_rec *s)
     ap_watchdog_t *wd;
     apr_status_t rv;
 
+    generation_started = apr_time_now();
     get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
     register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
     rv = get_instance(&wd, WATCHDOG_NAME, 0, 1, pconf);
@@ -160,8 +164,12 @@ int mt_admission_monitor(apr_pool_t *p, server_rec *s)
         3 * mt_conf_number(s, TK_CONF_ADVANCE_INTERVAL) + 30);
 
     (void)p;
-    if (beat == 0 || !mt_snapshot_serving()) {
-        return DECLINED;    /* not started yet, or idle */
+    if (!mt_snapshot_serving()) {
+        return DECLINED;    /* idle: the API has answered nothing yet */
+    }
+    /* a job that has not run in this generation yet counts from its start */
+    if (beat < generation_started) {
+        beat = generation_started;
     }
     if (apr_time_now() - beat > limit) {
         if (!warned) {

@@ -2,12 +2,17 @@
 # Installs the Debian packages mod_ticket needs, when some are missing.
 # Quiet and quick when everything is there.
 #   scripts/deps.sh build   what building and installing the module needs
-#   scripts/deps.sh         also what `make run` and `make test` need
+#   scripts/deps.sh         also what `make run` needs
+#   scripts/deps.sh test    and what `make test` needs besides
 #   scripts/deps.sh bench   and wrk, for `make bench`
 set -eu
 PKGS="apache2-dev libaprutil1-dbd-pgsql libjson-c-dev libpq-dev libssl-dev"
 if [ "${1:-all}" != build ]; then
     PKGS="$PKGS apache2 libcmocka-dev libcurl4-openssl-dev postgresql"
+fi
+if [ "${1:-all}" = test ]; then
+    # the tests also run the module on a driver that is not pgsql
+    PKGS="$PKGS libaprutil1-dbd-sqlite3"
 fi
 if [ "${1:-all}" = bench ]; then
     PKGS="$PKGS wrk"

@@ -107,6 +107,9 @@ void th_db_create(const char *db, int users)
     c = connect_db(db);
     th_db_exec(c, "INSERT INTO users (user_id, user_name) SELECT g, 'user' || g"
                   "  FROM generate_series(1, %d) g", users);
+    /* users made later (RemoteUser mode, first sight) get the next ids */
+    th_db_exec(c, "SELECT setval(pg_get_serial_sequence('users', 'user_id'),"
+                  " greatest(%d, 1))", users);
     th_db_exec(c, "INSERT INTO accounts (user_id) SELECT user_id FROM users");
     PQfinish(c);
 }
@@ -203,8 +206,19 @@ static int health_ok(void *arg)
     return ok;
 }
 
-void th_httpd_start(th_httpd *h, const char *db, const char *knobs,
-                    const char *extra)
+/* Answers at all (any status): Apache is up. */
+static int answers(void *arg)
+{
+    th_httpd *h = arg;
+    th_resp r;
+    int ok = th_http(&r, h->port, "GET", "/", NULL, NULL) == 0;
+
+    th_resp_free(&r);
+    return ok;
+}
+
+static void start_until(th_httpd *h, const char *db, const char *knobs,
+                        const char *extra, int (*ready)(void *), const char *what)
 {
     const char *loc = knobs ? strstr(knobs, "LOCATION=") : NULL;
 
@@ -227,13 +241,48 @@ void th_httpd_start(th_httpd *h, const char *db, const char *knobs,
         execlp("apache2", "apache2", "-f", h->conf, "-D", "FOREGROUND", (char *)NULL);
         _exit(127);
     }
-    if (!th_wait_until(health_ok, h, 30)) {
+    if (!th_wait_until(ready, h, 30)) {
         char cmd[1000];
         snprintf(cmd, sizeof(cmd), "cat %s >&2", h->errlog);
         if (system(cmd)) {}
         th_httpd_stop(h);       /* no Apache outlives a failed test */
-        fail_msg("Apache did not answer /health on port %d", h->port);
+        fail_msg("Apache did not answer %s on port %d", what, h->port);
     }
+}
+
+void th_httpd_start(th_httpd *h, const char *db, const char *knobs,
+                    const char *extra)
+{
+    start_until(h, db, knobs, extra, health_ok, "/health");
+}
+
+void th_httpd_launch(th_httpd *h, const char *db, const char *knobs,
+                     const char *extra)
+{
+    start_until(h, db, knobs, extra, answers, "at all");
+}
+
+void th_signal_children(const th_httpd *h, int sig)
+{
+    char cmd[200];
+
+    snprintf(cmd, sizeof(cmd), "pkill -%d -P %d", sig, (int)h->pid);
+    assert_int_equal(system(cmd), 0);
+}
+
+int th_errlog_count(const th_httpd *h, const char *what)
+{
+    char line[4096];
+    FILE *f = fopen(h->errlog, "r");
+    int n = 0;
+
+    while (f && fgets(line, sizeof(line), f)) {
+        n += strstr(line, what) != NULL;
+    }
+    if (f) {
+        fclose(f);
+    }
+    return n;
 }
 
 void th_suite_start(th_httpd *h, PGconn **db, const char *name, int users,
@@ -289,8 +338,8 @@ void th_httpd_stop(th_httpd *h)
     h->pid = 0;
 }
 
-int th_httpd_configtest(const char *db, const char *extra, char *out,
-                        size_t outsz)
+int th_httpd_configtest(const char *db, const char *knobs, const char *extra,
+                        char *out, size_t outsz)
 {
     th_httpd h;
     char cmd[2048];
@@ -300,7 +349,7 @@ int th_httpd_configtest(const char *db, const char *extra, char *out,
 
     memset(&h, 0, sizeof(h));
     h.port = th_free_port();
-    write_conf(&h, db, NULL, extra);
+    write_conf(&h, db, knobs, extra);
     snprintf(cmd, sizeof(cmd), "env LD_PRELOAD='%s' apache2 -t -f %s 2>&1",
              getenv("TK_HTTPD_PRELOAD") ? getenv("TK_HTTPD_PRELOAD") : "", h.conf);
     p = popen(cmd, "r");
@@ -379,6 +428,8 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
     snprintf(line, sizeof(line), "%.*s", (int)(len < sizeof(line) ? len : sizeof(line) - 1), data);
     copy_header(r->allow, sizeof(r->allow), line, "Allow");
     copy_header(r->retry_after, sizeof(r->retry_after), line, "Retry-After");
+    copy_header(r->www_authenticate, sizeof(r->www_authenticate), line,
+                "WWW-Authenticate");
     copy_header(r->content_type, sizeof(r->content_type), line, "Content-Type");
     return len;
 }
@@ -841,4 +892,26 @@ int th_wait_until(int (*fn)(void *), void *arg, double seconds)
         }
         usleep(100000);
     }
+}
+
+const char *th_base64(const char *user, const char *password)
+{
+    static const char abc[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static __thread char out[200];
+    char in[140];
+    size_t n = (size_t)snprintf(in, sizeof(in), "%s:%s", user, password), i, o = 0;
+
+    assert_true(n < sizeof(in));
+    for (i = 0; i < n; i += 3) {
+        unsigned v = (unsigned char)in[i] << 16
+                     | (i + 1 < n ? (unsigned char)in[i + 1] << 8 : 0)
+                     | (i + 2 < n ? (unsigned char)in[i + 2] : 0);
+        out[o++] = abc[v >> 18 & 63];
+        out[o++] = abc[v >> 12 & 63];
+        out[o++] = i + 1 < n ? abc[v >> 6 & 63] : '=';
+        out[o++] = i + 2 < n ? abc[v & 63] : '=';
+    }
+    out[o] = '\0';
+    return out;
 }

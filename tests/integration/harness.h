@@ -43,10 +43,18 @@ typedef struct {
 void th_httpd_start(th_httpd *h, const char *db, const char *knobs,
                     const char *extra);
 void th_httpd_stop(th_httpd *h);
+/* th_httpd_start that waits only until Apache answers at all (for a
+ * module that refuses to serve). */
+void th_httpd_launch(th_httpd *h, const char *db, const char *knobs,
+                     const char *extra);
+/* Sends sig to each of Apache's child processes. */
+void th_signal_children(const th_httpd *h, int sig);
+/* How many error-log lines contain what. */
+int th_errlog_count(const th_httpd *h, const char *what);
 /* "apache2 -t" of the configuration for db with extra directives: the exit
  * status, and its output in out. */
-int th_httpd_configtest(const char *db, const char *extra, char *out,
-                        size_t outsz);
+int th_httpd_configtest(const char *db, const char *knobs, const char *extra,
+                        char *out, size_t outsz);
 /* Number of error-log lines at level error or worse that contain none of
  * the allowed substrings (NULL-terminated list, may be NULL); prints them. */
 int th_errlog_unexpected(const th_httpd *h, const char *const *allowed);
@@ -90,6 +98,7 @@ typedef struct {
     size_t len;
     char allow[128];
     char retry_after[32];
+    char www_authenticate[256];
     char content_type[128];
     json_object *json;          /* parsed body, NULL if not JSON */
     char request[512];          /* what was asked, for failure messages */
@@ -238,6 +247,9 @@ const char *th_oversized_body(char *buf, size_t n);
 
 /* Polls fn(arg) every 100 ms until it returns true or seconds pass. */
 int th_wait_until(int (*fn)(void *), void *arg, double seconds);
+
+/* base64 of "user:password", for "Authorization: Basic …" (per thread). */
+const char *th_base64(const char *user, const char *password);
 
 int th_free_port(void);
 const char *th_env(const char *name);

@@ -18,14 +18,14 @@ static void test_good_config(void **state)
 {
     char out[8192];
     (void)state;
-    assert_int_equal(th_httpd_configtest(DB, NULL, out, sizeof(out)), 0);
+    assert_int_equal(th_httpd_configtest(DB, NULL, NULL, out, sizeof(out)), 0);
     assert_non_null(strstr(out, "Syntax OK"));
 }
 
 static void expect_refused(const char *extra, const char *directive)
 {
     char out[8192];
-    int rc = th_httpd_configtest(DB, extra, out, sizeof(out));
+    int rc = th_httpd_configtest(DB, NULL, extra, out, sizeof(out));
 
     if (rc == 0 || !strstr(out, directive)) {
         fail_msg("'%s' was not refused naming %s (exit %d): %s", extra,
@@ -51,6 +51,8 @@ static void test_bad_numbers(void **state)
         {"TicketMaxBodyBytes 63", "TicketMaxBodyBytes"},
         {"TicketMaxBodyBytes 1048577", "TicketMaxBodyBytes"},
         {"TicketQueue Maybe", "TicketQueue"},
+        {"TicketIdentity Header", "TicketIdentity"},
+        {"<Location /x>\nTicketIdentity RemoteUser\n</Location>", "TicketIdentity"},
         {"<Location /x>\nTicketCapacity 5\n</Location>", "TicketCapacity"},
     };
     size_t i;
