@@ -67,9 +67,9 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/te
 ITEST_LIB  := $(wildcard tests/integration/harness*.c)
 ITESTS     := $(patsubst tests/integration/%.c,$(BUILD)/itest/%,$(wildcard tests/integration/test_*.c))
 
-$(BUILD)/unit/%: tests/unit/%.c $(CORE_SRC) $(HEADERS)
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(CORE_SRC) $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) -g -O1 $(WARN) $(SAN_FLAGS) $(APR_CFLAGS) -Imod_ticket -o $@ \
+	$(CC) -g -O1 $(WARN) $(SAN_FLAGS) $(APR_CFLAGS) -Imod_ticket -Itests/unit -o $@ \
 	    $< $(CORE_SRC) -lcmocka -ljson-c -lcrypto $(APR_LIBS)
 
 $(BUILD)/itest/%: tests/integration/%.c $(ITEST_LIB) tests/integration/harness.h

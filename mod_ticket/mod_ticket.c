@@ -58,6 +58,8 @@ static int ticket_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         || !mt_server_conf_of(s)->secret) {
         return OK;
     }
+    mt_api_roots_index(pconf, s);
+    mt_db_post_config();
     if (mt_snapshot_attach(pconf, s) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }

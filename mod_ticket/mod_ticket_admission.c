@@ -38,18 +38,12 @@ static void apply_admission(server_rec *s, const PGresult *res)
 /* One tick of the job, on a connection of its own. */
 static void admit_once(server_rec *s, apr_pool_t *p)
 {
-    static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
-    static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close;
     const char *params[2];
     PGresult *res;
     ap_dbd_t *dbd;
     mt_db_rc rc;
 
-    if (!dbd_open) {
-        dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
-        dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
-    }
-    if (!dbd_open || !(dbd = dbd_open(p, s))) {
+    if (!mt_dbd_open || !(dbd = mt_dbd_open(p, s))) {
         mt_db_report_down(s, "admission", NULL);
         return;
     }
@@ -58,7 +52,7 @@ static void admit_once(server_rec *s, apr_pool_t *p)
     if (res) {
         apply_admission(s, res);
     }
-    dbd_close(s, dbd);
+    mt_dbd_close(s, dbd);
 }
 
 /* Payments that free slots at the same moment share admissions: one

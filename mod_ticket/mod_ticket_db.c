@@ -20,7 +20,6 @@
 #include "mod_ticket_private.h"
 
 #define SESSION_KEY "mod_ticket:session"
-#define DOWN_LOG_EVERY apr_time_from_sec(10)
 
 /* What one database session has prepared. Only the thread that holds the
  * connection touches it, so it needs no lock. */
@@ -88,13 +87,11 @@ static int sqlstate_is_outage(const char *state)
 
 void mt_db_report_down(server_rec *s, const char *what, const char *detail)
 {
-    static volatile apr_time_t last;
-    apr_time_t now = apr_time_now();
+    static volatile apr_uint64_t last;
 
-    if (now - last < DOWN_LOG_EVERY) {
+    if (!mt_log_due(&last)) {
         return;
     }
-    last = now;
     ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
                  TKLOG(010) "database unavailable (%s): %s; answering 503 "
                  "until it is back (logged at most every 10 s)", what,
@@ -141,14 +138,13 @@ static PGresult *run(session_state *st, PGconn *c, const mt_statement *stmt,
  * pgsql (logged: the module cannot work on another database). */
 static PGconn *pg_handle(server_rec *s, ap_dbd_t *dbd)
 {
-    static volatile apr_time_t last;
+    static volatile apr_uint64_t last;
     const char *driver = apr_dbd_name(dbd->driver);
 
     if (strcmp(driver, "pgsql") == 0) {
         return apr_dbd_native_handle(dbd->driver, dbd->handle);
     }
-    if (apr_time_now() - last >= DOWN_LOG_EVERY) {
-        last = apr_time_now();
+    if (mt_log_due(&last)) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
                      TKLOG(004) "mod_ticket requires 'DBDriver pgsql' and "
                      "DBDParams for its PostgreSQL database (the driver here "
@@ -212,16 +208,22 @@ PGresult *mt_db_run_on(apr_pool_t *p, server_rec *s, ap_dbd_t *dbd,
     return NULL;
 }
 
+static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
+APR_OPTIONAL_FN_TYPE(ap_dbd_open) *mt_dbd_open;
+APR_OPTIONAL_FN_TYPE(ap_dbd_close) *mt_dbd_close;
+
+void mt_db_post_config(void)
+{
+    dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+    mt_dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
+    mt_dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
+}
+
 PGresult *mt_db_run_in(request_rec *r, apr_pool_t *p, const mt_statement *stmt,
                        const char *const *params, mt_db_rc *rc)
 {
-    static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *acquire;
-    ap_dbd_t *dbd;
+    ap_dbd_t *dbd = dbd_acquire ? dbd_acquire(r) : NULL;
 
-    if (!acquire) {
-        acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
-    }
-    dbd = acquire ? acquire(r) : NULL;
     if (!dbd) {
         mt_db_report_down(r->server, "acquire", NULL);
         *rc = MT_DB_DOWN;

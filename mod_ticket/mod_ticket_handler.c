@@ -21,10 +21,9 @@ static mt_resource_fn *const resources[TK_API__COUNT] = {
  * TicketSecretFile in the main server config). Logged at most every 10 s. */
 static int refuse_unready(request_rec *r)
 {
-    static volatile apr_time_t last;
+    static volatile apr_uint64_t last;
 
-    if (apr_time_now() - last >= apr_time_from_sec(10)) {
-        last = apr_time_now();
+    if (mt_log_due(&last)) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       TKLOG(002) "'SetHandler ticket' applies to %s, but "
                       "mod_ticket is not set up: TicketSecretFile is "

@@ -53,6 +53,8 @@ static void insert_json_type(request_rec *r)
 {
     if (apr_table_get(r->notes, JSON_ERRORS_NOTE)
         && (r->status == HTTP_UNAUTHORIZED || r->status == HTTP_FORBIDDEN)) {
+        /* (err_headers_out becomes the error page's headers) */
+        apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
         ap_add_output_filter(JSON_ERRORS_FILTER, NULL, r, r->connection);
     }
 }

@@ -3,6 +3,7 @@
 #ifndef MOD_TICKET_PRIVATE_H
 #define MOD_TICKET_PRIVATE_H
 
+#include <apr_atomic.h>
 #include <apr_dbd.h>        /* before mod_dbd.h, which does not include it */
 #include <httpd.h>
 #include <http_config.h>
@@ -27,6 +28,18 @@ APLOG_USE_MODULE(ticket);
 #define TKLOG(n) "TICKET" #n ": "
 
 #define MT_HANDLER "ticket"
+
+/* A message logged at most once per `every` per process: whether it is due
+ * now (and noted as logged); of threads asking at once, one wins. */
+#define MT_LOG_EVERY apr_time_from_sec(10)
+static inline int mt_log_due(volatile apr_uint64_t *last)
+{
+    apr_uint64_t now = (apr_uint64_t)apr_time_now();
+    apr_uint64_t seen = apr_atomic_read64(last);
+
+    return now - seen >= (apr_uint64_t)MT_LOG_EVERY
+           && apr_atomic_cas64(last, now, seen) == seen;
+}
 
 /* ---- configuration (mod_ticket_config.c) ---- */
 
@@ -88,6 +101,10 @@ const char *mt_db_text(const PGresult *res, int row, int col);
 int64_t mt_db_int64(const PGresult *res, int row, int col);
 int mt_db_is_null(const PGresult *res, int row, int col);
 void mt_db_report_down(server_rec *s, const char *what, const char *detail);
+/* Resolves mod_dbd's functions (post_config, before the children). */
+void mt_db_post_config(void);
+extern APR_OPTIONAL_FN_TYPE(ap_dbd_open) *mt_dbd_open;
+extern APR_OPTIONAL_FN_TYPE(ap_dbd_close) *mt_dbd_close;
 
 /* ---- shared-memory queue snapshot (mod_ticket_snapshot.c) ---- */
 
@@ -107,8 +124,11 @@ apr_time_t mt_snapshot_last_heartbeat(void);
 
 /* ---- reading requests (mod_ticket_request.c) ---- */
 
-/* The path of the <Location> whose configuration applies to the request,
- * under which the API's root is (tk_api_route_under); NULL if none. */
+/* Indexes the literal <Location> sections that set a handler (post_config). */
+void mt_api_roots_index(apr_pool_t *pconf, server_rec *s);
+/* The path of the <Location> whose "SetHandler ticket" applies to the
+ * request: the API's root (tk_api_route_under); NULL when the handler came
+ * from elsewhere (a regex or wildcard <Location>, AddHandler, .htaccess). */
 const char *mt_api_base(request_rec *r);
 /* Whether Content-Length already says the body is over TicketMaxBodyBytes. */
 int mt_body_too_large(request_rec *r);

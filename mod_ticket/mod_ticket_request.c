@@ -1,24 +1,51 @@
 /* mod_ticket_request.c: reading requests: where the API lives in the URI,
  * the body within its limit, the JSON object in it, the queue token. */
+#include <apr_hash.h>
 #include <apr_strings.h>
 #include <http_core.h>
 #include "mod_ticket_private.h"
 #include "tk_json.h"
 #include "tk_parse.h"
 
-/* core keeps the path of the last section merged into the request's
- * configuration: a literal <Location> (not a regex or wildcard, not a
- * <Directory>, whose path counts components) is where the API's root is
- * found (tk_api_route_under). */
+/* Where the API lives: the <Location> that says "SetHandler ticket".
+ * Core keeps a SetHandler as an expression in the section's own
+ * configuration, and a request's merged configuration carries the pointer
+ * of the last section that set one. So post_config indexes the literal
+ * <Location> sections (no regex, no wildcard) of every server by that
+ * pointer, and a request finds the section that gave it its handler,
+ * whatever other sections (a <Location /api/health>, a site-wide
+ * <Location />) merged after it. */
+static apr_hash_t *api_roots;   /* expr_handler pointer -> path */
+
+void mt_api_roots_index(apr_pool_t *pconf, server_rec *s)
+{
+    api_roots = apr_hash_make(pconf);
+    for (; s; s = s->next) {
+        const core_server_config *sc = ap_get_core_module_config(s->module_config);
+        int i;
+
+        for (i = 0; sc->sec_url && i < sc->sec_url->nelts; ++i) {
+            ap_conf_vector_t *v = APR_ARRAY_IDX(sc->sec_url, i, ap_conf_vector_t *);
+            const core_dir_config *d = ap_get_core_module_config(v);
+
+            if (d->expr_handler && d->d && d->d[0] == '/' && !d->r
+                && !d->d_is_fnmatch) {
+                ap_expr_info_t **key = apr_pmemdup(pconf, &d->expr_handler,
+                                                   sizeof(d->expr_handler));
+                apr_hash_set(api_roots, key, sizeof(*key), d->d);
+            }
+        }
+    }
+}
+
 const char *mt_api_base(request_rec *r)
 {
     const core_dir_config *d = ap_get_core_module_config(r->per_dir_config);
 
-    if (!d || !d->d || d->r || d->d_is_fnmatch || d->d_components != 0
-        || d->d[0] != '/') {
+    if (!api_roots || !d || !d->expr_handler) {
         return NULL;
     }
-    return d->d;
+    return apr_hash_get(api_roots, &d->expr_handler, sizeof(d->expr_handler));
 }
 
 int mt_body_too_large(request_rec *r)

@@ -248,6 +248,9 @@ tk_parse_rc tk_parse_user_name(const char *s)
         if (*p >= 0x80 && (n = tk_utf8_len(p, len - (size_t)(p - (const unsigned char *)s))) == 0) {
             return TK_PARSE_MALFORMED;
         }
+        if (p[0] == 0xC2 && p[1] < 0xA0) {
+            return TK_PARSE_MALFORMED;          /* U+0080-U+009F */
+        }
     }
     return TK_PARSE_OK;
 }

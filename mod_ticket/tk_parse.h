@@ -46,8 +46,9 @@ tk_parse_rc tk_parse_limit(const char *args, int def, int max, int *out);
 size_t tk_utf8_len(const unsigned char *p, size_t avail);
 
 /* A user name as the site's authentication gives it (r->user): 1 to
- * TK_USER_NAME_MAX bytes of UTF-8 without control characters. */
-#define TK_USER_NAME_MAX 255
+ * TK_USER_NAME_MAX bytes of UTF-8 without control characters (C0, DEL,
+ * C1). Room for an OpenID Connect "sub@issuer" (sub alone may be 255). */
+#define TK_USER_NAME_MAX 1024
 tk_parse_rc tk_parse_user_name(const char *s);
 
 #endif

@@ -108,21 +108,13 @@ tk_route_rc tk_api_route_under(apr_pool_t *p, const char *base, const char *uri,
 {
     size_t n = base ? strlen(base) : 0;
     const char *rest;
-    tk_route_rc rc;
 
-    for (;;) {
-        while (n > 0 && base[n - 1] == '/') {
-            --n;                                /* "/api/" is "/api" */
-        }
-        if ((rest = below(base ? base : "", n, uri)) != NULL
-            && (rc = tk_api_route_find(p, rest, method, m)) != TK_ROUTE_NO_PATH) {
-            return rc;
-        }
-        if (n == 0) {
-            return TK_ROUTE_NO_PATH;
-        }
-        while (n > 0 && base[n - 1] != '/') {
-            --n;                                /* up one segment */
-        }
+    while (n > 0 && base[n - 1] == '/') {
+        --n;                                    /* "/api/" is "/api" */
     }
+    if (!(rest = below(base ? base : "", n, uri))) {
+        memset(m, 0, sizeof(*m));
+        return TK_ROUTE_NO_PATH;
+    }
+    return tk_api_route_find(p, rest, method, m);
 }

@@ -57,11 +57,10 @@ extern const tk_route tk_api_routes[TK_API__COUNT];
 tk_route_rc tk_api_route_find(apr_pool_t *p, const char *path,
                               const char *method, tk_route_match *m);
 
-/* The same for a request's uri under the API's root: base (the path of
- * the configuration section that applies, e.g. "/api/health" when a
- * <Location /api/health> refines <Location /api>), or failing that the
- * nearest enclosing path of base ("/api", then "/") under which the rest
- * of uri is a route of the API. NULL base: uri is the API path itself. */
+/* The same for a request's uri under the API's root base (the path of
+ * the <Location> that serves it: "/api" routes "/api/queues" as
+ * "/queues"); a uri not below base, by whole segments, has no route.
+ * NULL base: uri is the API path itself. */
 tk_route_rc tk_api_route_under(apr_pool_t *p, const char *base, const char *uri,
                                const char *method, tk_route_match *m);
 

@@ -8,3 +8,9 @@ CREATE TYPE ticket_queue_view AS (
     in_service            bigint,
     advanced_us           bigint    -- advanced_at, microseconds since 1970
 );
+
+-- The functions that returned the queue as six columns of their own go;
+-- sql/functions/ makes them again with this type. (ticket_enter also takes
+-- the caller's name since 006.)
+DROP FUNCTION IF EXISTS ticket_enter(bigint, boolean);
+DROP FUNCTION IF EXISTS ticket_admit(integer, integer);

@@ -7,23 +7,14 @@
 -- every number drawn after it is larger: FIFO by seq holds, and every
 -- waiting token has seq > queue_state.head.
 
--- (until 005 these two returned the queue as six columns each; until 006
--- entry knew users by id only)
-DROP FUNCTION IF EXISTS ticket_enter(bigint, boolean);
-DROP FUNCTION IF EXISTS ticket_admit(integer, integer);
-
--- The user the site's authentication calls p_name: found, or made on
--- first sight with an empty account (so a site's users need not be loaded
--- in advance). Two first entries of one name at once make one user.
+-- The user the site's authentication calls p_name, made on first sight
+-- with an empty account (so a site's users need not be loaded in advance).
+-- Two first entries of one name at once make one user.
 CREATE OR REPLACE FUNCTION ticket_user_named(p_name text) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
     v_user bigint;
 BEGIN
-    SELECT u.user_id INTO v_user FROM users u WHERE u.user_name = p_name;
-    IF FOUND THEN
-        RETURN v_user;
-    END IF;
     INSERT INTO users (user_name) VALUES (p_name)
     ON CONFLICT (user_name) DO NOTHING RETURNING user_id INTO v_user;
     IF v_user IS NULL THEN          -- made meanwhile by a concurrent entry
@@ -49,11 +40,17 @@ LANGUAGE plpgsql AS $$
 BEGIN
     user_id := p_user;
     IF p_name IS NOT NULL THEN
-        user_id := ticket_user_named(p_name);
-        IF p_user IS NOT NULL AND p_user <> user_id THEN
+        SELECT u.user_id INTO user_id FROM users u WHERE u.user_name = p_name;
+        IF p_user IS NOT NULL AND p_user IS DISTINCT FROM user_id THEN
             result := 'forbidden';
             RETURN;
         END IF;
+        -- first sight: a user row only for someone who may enter now
+        IF user_id IS NULL AND NOT p_open THEN
+            result := 'closed';
+            RETURN;
+        END IF;
+        user_id := coalesce(user_id, ticket_user_named(p_name));
     END IF;
     PERFORM pg_advisory_xact_lock_shared(120112302568555);
     -- serialises the entries of one user: one live token each

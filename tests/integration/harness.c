@@ -114,6 +114,15 @@ void th_db_create(const char *db, int users)
     PQfinish(c);
 }
 
+long long th_app_statements(PGconn *c, const char *db)
+{
+    return th_db_scalar(c,
+        "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s"
+        "  JOIN pg_database d ON d.oid = s.dbid"
+        " WHERE d.datname = '%s' AND s.userid = 'ticket'::regrole"
+        "   AND s.query NOT LIKE '%%ticket_admit%%'", db);
+}
+
 void th_pg_ctl(const char *action)
 {
     char cmd[2048];

@@ -23,6 +23,9 @@ void th_db_exec(PGconn *c, const char *fmt, ...);
 long long th_db_scalar(PGconn *c, const char *fmt, ...);
 /* The first column of the first row as text into out ("" for none). */
 void th_db_text(PGconn *c, char *out, size_t n, const char *fmt, ...);
+/* Statements the module's role ran in database db so far (other than
+ * the admission job's), by pg_stat_statements. */
+long long th_app_statements(PGconn *c, const char *db);
 /* Stops or starts the cluster (as its owner). */
 void th_pg_ctl(const char *action);
 

@@ -10,15 +10,6 @@
 
 TH_SUITE(DB, 20, "CAPACITY=1", NULL)
 
-static long long app_statements(void)
-{
-    return th_db_scalar(db,
-        "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s"
-        "  JOIN pg_database d ON d.oid = s.dbid"
-        " WHERE d.datname = '%s' AND s.userid = 'ticket'::regrole"
-        "   AND s.query NOT LIKE '%%ticket_admit%%'", DB);
-}
-
 static void test_waiting_polls_cost_no_statement(void **state)
 {
     char tokens[10][128];
@@ -37,17 +28,17 @@ static void test_waiting_polls_cost_no_statement(void **state)
         th_http(&r, httpd.port, "GET", "/queues", tokens[i], NULL);
         th_resp_free(&r);
     }
-    before = app_statements();
+    before = th_app_statements(db, DB);
     for (i = 0; i < POLLS; ++i) {
         th_assert_poll(httpd.port, tokens[1 + i % 9], "wait");
     }
-    after = app_statements();
+    after = th_app_statements(db, DB);
     print_message("%d waiting polls: %lld database statements\n", POLLS, after - before);
     assert_int_equal(after - before, 0);
 
     /* the counter does count: an admitted token's poll reads the database */
     th_assert_poll(httpd.port, tokens[0], "service");
-    assert_true(app_statements() > after);
+    assert_true(th_app_statements(db, DB) > after);
 }
 
 int main(void)

@@ -220,6 +220,10 @@ static void test_first_seen_name(void **state)
     int i;
     (void)state;
 
+    /* refused (another's userId): no user made */
+    assert_int_equal(enter_as("newcomer1", "{\"userId\": 1}", token), 403);
+    assert_int_equal(th_db_scalar(db, "SELECT count(*) FROM users"
+                                      " WHERE user_name = 'newcomer1'"), 0);
     assert_int_equal(enter_as("newcomer1", "{}", token), 200);
     assert_int_equal(th_db_scalar(db, "SELECT count(*) FROM users u JOIN accounts a"
                                       " USING (user_id) WHERE u.user_name = 'newcomer1'"
@@ -243,15 +247,6 @@ static void test_first_seen_name(void **state)
                                       " WHERE u.user_name = 'newcomer2'"), 1);
 }
 
-static long long app_statements(void)
-{
-    return th_db_scalar(db,
-        "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s"
-        "  JOIN pg_database d ON d.oid = s.dbid"
-        " WHERE d.datname = '%s' AND s.userid = 'ticket'::regrole"
-        "   AND s.query NOT LIKE '%%ticket_admit%%'", DB);
-}
-
 /* With credentials on every request, a waiting poll still costs no
  * statement: the login from mod_authn_socache, the rest as in Body mode. */
 static void test_waiting_polls_cost_no_statement(void **state)
@@ -266,7 +261,7 @@ static void test_waiting_polls_cost_no_statement(void **state)
     as(&r, "user9", "demo", "GET", "/queues", token, NULL);   /* cached now */
     assert_string_equal(th_str(&r, "tokenStatus"), "wait");
     th_resp_free(&r);
-    before = app_statements();
+    before = th_app_statements(db, DB);
     for (i = 0; i < POLLS; ++i) {
         as(&r, "user9", "demo", "GET", "/queues", token, NULL);
         if (r.status != 200 || strcmp(th_str(&r, "tokenStatus"), "wait") != 0) {
@@ -274,7 +269,7 @@ static void test_waiting_polls_cost_no_statement(void **state)
         }
         th_resp_free(&r);
     }
-    assert_int_equal(app_statements() - before, 0);
+    assert_int_equal(th_app_statements(db, DB) - before, 0);
 }
 
 /* Body mode: Queue-Token is read too, and wins over Authorization. */

@@ -166,8 +166,13 @@ static void test_location_prefix(void **state)
     th_resp r;
     (void)state;
 
+    /* sections that refine or wrap the API's <Location> (merged after it)
+     * do not move its root */
     th_httpd_start(&h, DB, "LOCATION=/api/v1",
-                   "<Location \"/other\">\n    SetHandler \"ticket\"\n</Location>");
+                   "<Location \"/other\">\n    SetHandler \"ticket\"\n</Location>\n"
+                   "<Location /api/v1/health>\n    Require all granted\n</Location>\n"
+                   "<Location /api/v1/queues>\n    Require all granted\n</Location>\n"
+                   "<Location />\n    Require all granted\n</Location>");
     th_http(&r, h.port, "GET", "/api/v1/health", NULL, NULL);
     assert_int_equal(r.status, 200);
     assert_string_equal(th_str(&r, "status"), "ok");
@@ -177,6 +182,8 @@ static void test_location_prefix(void **state)
     assert_int_equal(r.status, 200);
     th_resp_free(&r);
     TH_EXPECT_ERROR(404, "NOT_FOUND", TH_MSG_NO_ROUTE, get, h.port, "/api/v1/health/x");
+    TH_EXPECT_ERROR(404, "NOT_FOUND", TH_MSG_NO_ROUTE, get, h.port, "/api/v1/health/concerts");
+    TH_EXPECT_ERROR(404, "NOT_FOUND", TH_MSG_NO_ROUTE, get, h.port, "/api/v1/queues/concerts");
     th_httpd_stop(&h);
     assert_int_equal(th_errlog_unexpected(&h, NULL), 0);
 }

@@ -3,7 +3,8 @@
 # one in a folder PostgreSQL's user can reach (the cluster in .state/pg)
 # and one under a folder closed to others, as `mktemp -d` makes (the
 # cluster in /var/tmp/mod_ticket-<name>-<hash>, and make run says so).
-# Each serves /health and the demo data, and SIGTERM stops everything.
+# Each serves /health and the demo data (the second behind HTTP Basic,
+# IDENTITY=remote-user), and SIGTERM stops everything.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 passed=0 failed=0
@@ -35,18 +36,29 @@ stopped() {
         && ! pgrep -f "postgres -D /var/tmp/mod_ticket-p-" >/dev/null
 }
 
-run_case() {    # run_case NAME PARENT_MODE
+run_case() {    # run_case NAME PARENT_MODE IDENTITY
     parent=$(mktemp -d /tmp/mod_ticket-runtest.XXXXXX)
     chmod "$2" "$parent"
     git clone -q "$ROOT" "$parent/p"
     port=$(free_port)
-    (cd "$parent/p" && exec make run PORT=$port USERS=50 CAPACITY=2 > "$parent/run.log" 2>&1) &
+    (cd "$parent/p" && exec make run PORT=$port USERS=50 CAPACITY=2 IDENTITY=$3 \
+        > "$parent/run.log" 2>&1) &
     pid=$!
+    url=http://127.0.0.1:$port
     check "$1: /health answers" wait_health "$port"
-    check "$1: a demo user enters the queue" \
-        sh -c "curl -s -X POST http://127.0.0.1:$port/queues -d '{\"userId\": 1}' | grep -q '\"tokenStatus\":\"wait\"'"
-    check "$1: user 51 does not exist (USERS=50)" \
-        sh -c "curl -s -X POST http://127.0.0.1:$port/queues -d '{\"userId\": 51}' | grep -q USER_NOT_FOUND"
+    if [ "$3" = remote-user ]; then
+        check "$1: no login, no entry (401 UNAUTHENTICATED)" \
+            sh -c "curl -s -X POST $url/queues -d '{}' | grep -q UNAUTHENTICATED"
+        check "$1: user1 (password demo) enters the queue" \
+            sh -c "curl -s -u user1:demo -X POST $url/queues -d '{}' | grep -q '\"tokenStatus\":\"wait\"'"
+        check "$1: user51 has no login (USERS=50)" \
+            sh -c "curl -s -u user51:demo -X POST $url/queues -d '{}' | grep -q UNAUTHENTICATED"
+    else
+        check "$1: a demo user enters the queue" \
+            sh -c "curl -s -X POST $url/queues -d '{\"userId\": 1}' | grep -q '\"tokenStatus\":\"wait\"'"
+        check "$1: user 51 does not exist (USERS=50)" \
+            sh -c "curl -s -X POST $url/queues -d '{\"userId\": 51}' | grep -q USER_NOT_FOUND"
+    fi
     if [ "$2" = 700 ]; then
         check "$1: says where the cluster lives" grep -q "the cluster lives in /var/tmp/mod_ticket-" "$parent/run.log"
     else
@@ -61,7 +73,7 @@ run_case() {    # run_case NAME PARENT_MODE
     rm -rf "$parent"
 }
 
-run_case reachable 755
-run_case closed 700
+run_case reachable 755 body
+run_case closed 700 remote-user
 echo "make run: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -1,18 +1,11 @@
 /* test_config.c: unit tests of tk_config (directive values, the README's
  * "Configuration directives"). */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <setjmp.h>
-#include <cmocka.h>
 
-#include <apr_general.h>
-#include <apr_pools.h>
-
+#include "unit.h"
 #include "tk_config.h"
 
 #define SENTINEL INT64_C(-777)
@@ -35,23 +28,6 @@ static const struct {
     {TK_CONF_MAX_BODY_BYTES, "TicketMaxBodyBytes", 64, 1048576, 8192},
 };
 #define NEXPECTED (sizeof(expected) / sizeof(expected[0]))
-
-static int setup(void **state)
-{
-    apr_pool_t *p;
-    if (apr_initialize() != APR_SUCCESS || apr_pool_create(&p, NULL) != APR_SUCCESS) {
-        return -1;
-    }
-    *state = p;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    apr_pool_destroy(*state);
-    apr_terminate();
-    return 0;
-}
 
 static void test_specs_match_api(void **state)
 {
@@ -349,5 +325,5 @@ int main(void)
         cmocka_unit_test(test_secret_missing),
         cmocka_unit_test(test_secret_directory),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, unit_pool_setup, unit_pool_teardown);
 }

@@ -320,10 +320,11 @@ static void test_limit(void **state)
 static void test_user_name(void **state)
 {
     static const char *const good[] = {"user3", "a", "alice@example.com",
-        "홍길동", "CN=Jane Doe,O=Example", "x:y", "emoji \xf0\x9f\x8e\xab", NULL};
+        "홍길동", "CN=Jane Doe,O=Example", "x:y", "emoji \xf0\x9f\x8e\xab", "nbsp\xc2\xa0", NULL};
     static const char *const bad[] = {"", "a\rb", "new\nline", "\x01", "del\x7f",
-        "\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff", NULL};
-    char longest[300];
+        "\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff",
+        "c1\xc2\x85", "\xc2\x9f", NULL};
+    char longest[TK_USER_NAME_MAX + 2];
     size_t i;
     (void)state;
 

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "tk_parse.h"
 #include "tk_token.h"
 
 static const unsigned char secret[32] = {
@@ -419,7 +420,7 @@ static void test_bound_to_bad_caller(void **state)
     static const char *const bad[] = {"", "a\nb", "tab\there", "\x7f",
                                       "\xff\xfe", "\xed\xa0\x80", NULL};
     tk_token t = {1, 1}, back;
-    char text[TK_TOKEN_MAX_LEN], good[TK_TOKEN_MAX_LEN], longest[300];
+    char text[TK_TOKEN_MAX_LEN], good[TK_TOKEN_MAX_LEN], longest[TK_USER_NAME_MAX + 2];
     size_t i;
     (void)state;
 
@@ -431,14 +432,14 @@ static void test_bound_to_bad_caller(void **state)
         assert_int_equal(tk_token_decode_for(secret, sizeof(secret), good,
                                              bad[i], &back), 0);
     }
-    memset(longest, 'n', 255);
-    longest[255] = '\0';
+    memset(longest, 'n', TK_USER_NAME_MAX);
+    longest[TK_USER_NAME_MAX] = '\0';
     assert_int_equal(tk_token_encode_for(secret, sizeof(secret), &t, longest,
                                          text, sizeof(text)), 0);
     assert_int_equal(tk_token_decode_for(secret, sizeof(secret), text, longest,
                                          &back), 1);
-    longest[255] = 'n';
-    longest[256] = '\0';
+    longest[TK_USER_NAME_MAX] = 'n';
+    longest[TK_USER_NAME_MAX + 1] = '\0';
     assert_int_equal(tk_token_encode_for(secret, sizeof(secret), &t, longest,
                                          text, sizeof(text)), -1);
 }
