@@ -1,5 +1,9 @@
 /* tk_config.c: directive value checks (tk_config.h). */
-#include <apr_file_io.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <apr_strings.h>
 #include <strings.h>
 #include "tk_config.h"
@@ -69,25 +73,58 @@ const char *tk_conf_read_identity(apr_pool_t *p, const char *arg, int *out)
     return NULL;
 }
 
+/* Why the open file fd cannot hold the secret, or NULL: it must be a
+ * regular file of root's (or of the user who starts httpd), which no one
+ * else may read or write. */
+static const char *unsafe_secret(apr_pool_t *p, const char *path, int fd)
+{
+    struct stat st;
+
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        return apr_psprintf(p, "TicketSecretFile: '%s' is not a regular file",
+                            path);
+    }
+    if (st.st_uid != 0 && st.st_uid != geteuid()) {
+        return apr_psprintf(p, "TicketSecretFile: '%s' belongs to uid %ld; it "
+                            "must belong to root (or the user who starts httpd)",
+                            path, (long)st.st_uid);
+    }
+    if (st.st_mode & 077) {
+        return apr_psprintf(p, "TicketSecretFile: '%s' has mode %04o; no one "
+                            "but its owner may read or write it (chmod 600)",
+                            path, (unsigned)(st.st_mode & 07777));
+    }
+    return NULL;
+}
+
 const char *tk_conf_read_secret(apr_pool_t *p, const char *path,
                                 const unsigned char **secret, size_t *len)
 {
-    apr_file_t *f;
-    apr_status_t rv;
     char *buf = apr_palloc(p, SECRET_READ_MAX);
-    apr_size_t n = SECRET_READ_MAX;
-    char err[120];
+    const char *err;
+    size_t n = 0;
+    ssize_t got;
+    int fd;
 
-    rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, 0, p);
-    if (rv != APR_SUCCESS) {
+    /* non-blocking: a FIFO planted there must not hang the start */
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
         return apr_psprintf(p, "TicketSecretFile: cannot open '%s': %s", path,
-                            apr_strerror(rv, err, sizeof(err)));
+                            strerror(errno));
     }
-    rv = apr_file_read_full(f, buf, n, &n);
-    apr_file_close(f);
-    if (rv != APR_SUCCESS && rv != APR_EOF) {
+    if ((err = unsafe_secret(p, path, fd)) != NULL) {
+        close(fd);
+        return err;
+    }
+    while (n < SECRET_READ_MAX
+           && ((got = read(fd, buf + n, SECRET_READ_MAX - n)) > 0
+               || (got < 0 && errno == EINTR))) {
+        n += got > 0 ? (size_t)got : 0;
+    }
+    close(fd);
+    if (got < 0) {
         return apr_psprintf(p, "TicketSecretFile: cannot read '%s': %s", path,
-                            apr_strerror(rv, err, sizeof(err)));
+                            strerror(errno));
     }
     if (n < TK_SECRET_MIN_BYTES) {
         return apr_psprintf(p, "TicketSecretFile: '%s' holds %" APR_SIZE_T_FMT

@@ -8,6 +8,7 @@ typedef struct {
     const char *p;
     const char *end;
     int depth;
+    size_t members;     /* object members seen, duplicates included */
 } scan;
 
 static int scan_value(scan *s);
@@ -55,6 +56,9 @@ static int scan_string(scan *s)
                 if (s->end - s->p < 4 || !is_hex(s->p[0]) || !is_hex(s->p[1])
                     || !is_hex(s->p[2]) || !is_hex(s->p[3])) {
                     return 0;
+                }
+                if (memcmp(s->p, "0000", 4) == 0) {
+                    return 0;       /* U+0000 ends C strings early */
                 }
                 s->p += 4;
             }
@@ -141,6 +145,7 @@ static int scan_container(scan *s, char close, int is_object)
         if (is_object) {
             skip_ws(s);
             if (s->p >= s->end || *s->p != '"' || !scan_string(s)) return 0;
+            ++s->members;
             skip_ws(s);
             if (s->p >= s->end || *s->p != ':') return 0;
             ++s->p;
@@ -181,23 +186,51 @@ static int scan_value(scan *s)
     }
 }
 
-int tk_json_is_strict(const char *buf, size_t len)
+static int scan_all(const char *buf, size_t len, size_t *members)
 {
-    scan s = {buf, buf + len, 0};
+    scan s = {buf, buf + len, 0, 0};
 
     if (!buf || !scan_value(&s)) {
         return 0;
     }
     skip_ws(&s);
+    *members = s.members;
     return s.p == s.end;
+}
+
+int tk_json_is_strict(const char *buf, size_t len)
+{
+    size_t members;
+    return scan_all(buf, len, &members);
+}
+
+/* Object members in the tree: json-c keeps the last of duplicate keys, so
+ * fewer than the text had means a key came twice. */
+static size_t count_members(json_object *v)
+{
+    size_t n = 0, i;
+
+    if (json_object_is_type(v, json_type_object)) {
+        json_object_object_foreach(v, key, member) {
+            (void)key;
+            n += 1 + count_members(member);
+        }
+    }
+    else if (json_object_is_type(v, json_type_array)) {
+        for (i = 0; i < json_object_array_length(v); ++i) {
+            n += count_members(json_object_array_get_idx(v, i));
+        }
+    }
+    return n;
 }
 
 json_object *tk_json_parse_object(const char *buf, size_t len)
 {
     json_tokener *tok;
     json_object *obj;
+    size_t members;
 
-    if (len > (size_t)INT32_MAX - 1 || !tk_json_is_strict(buf, len)) {
+    if (len > (size_t)INT32_MAX - 1 || !scan_all(buf, len, &members)) {
         return NULL;
     }
     tok = json_tokener_new_ex(TK_JSON_MAX_DEPTH + 1);
@@ -208,7 +241,8 @@ json_object *tk_json_parse_object(const char *buf, size_t len)
     obj = json_tokener_parse_ex(tok, buf, (int)len);
     if (obj && (json_tokener_get_error(tok) != json_tokener_success
                 || json_tokener_get_parse_end(tok) != len
-                || !json_object_is_type(obj, json_type_object))) {
+                || !json_object_is_type(obj, json_type_object)
+                || count_members(obj) != members)) {
         json_object_put(obj);
         obj = NULL;
     }

@@ -14,11 +14,13 @@
 
 /* 1 if buf[0..len) is one RFC 8259 JSON value (with surrounding white
  * space), nested at most TK_JSON_MAX_DEPTH deep, whose integer literals fit
- * int64 and whose strings are well-formed UTF-8; 0 otherwise. */
+ * int64 and whose strings are well-formed UTF-8 without U+0000; 0
+ * otherwise. */
 int tk_json_is_strict(const char *buf, size_t len);
 
-/* The JSON object in buf, or NULL when buf is not a strict JSON object.
- * The caller owns the result (json_object_put). */
+/* The JSON object in buf, or NULL when buf is not a strict JSON object or
+ * an object in it has a key twice (at any depth, however the keys are
+ * escaped). The caller owns the result (json_object_put). */
 json_object *tk_json_parse_object(const char *buf, size_t len);
 
 typedef enum {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "harness.h"
 
 #define DB "itest_config"
@@ -64,18 +65,28 @@ static void test_bad_numbers(void **state)
 
 static void test_bad_secret_files(void **state)
 {
+    static const char *const cases[] = {
+        "0123456789012345678901234567890",                      /* 31 bytes */
+        "0123456789012345678901234567890123456789012345678",    /* others read it */
+    };
+    static const unsigned modes[] = {0600, 0644};
     char line[600], path[512];
+    size_t i;
     FILE *f;
     (void)state;
 
     expect_refused("TicketSecretFile /nonexistent/ticket.secret", "TicketSecretFile");
-    snprintf(path, sizeof(path), "%s/short.secret", th_env("TK_TMP"));
-    f = fopen(path, "w");
-    assert_non_null(f);
-    fputs("0123456789012345678901234567890", f);   /* 31 bytes */
-    fclose(f);
-    snprintf(line, sizeof(line), "TicketSecretFile %s", path);
-    expect_refused(line, "TicketSecretFile");
+    expect_refused("TicketSecretFile /dev/zero", "TicketSecretFile");
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
+        snprintf(path, sizeof(path), "%s/bad-%zu.secret", th_env("TK_TMP"), i);
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fputs(cases[i], f);
+        fclose(f);
+        assert_int_equal(chmod(path, modes[i]), 0);
+        snprintf(line, sizeof(line), "TicketSecretFile %s", path);
+        expect_refused(line, "TicketSecretFile");
+    }
 }
 
 int main(void)

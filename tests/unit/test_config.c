@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "unit.h"
 #include "tk_config.h"
@@ -303,6 +304,46 @@ static void test_secret_missing(void **state)
     assert_secret_refused(*state, "/tmp/no/such/dir/tk_secret");
 }
 
+/* Only a regular file of root's (or ours) that no one else may read or
+ * write: not a device, a FIFO (which must not hang the start), a file
+ * others can read or write, or another user's. */
+static void test_secret_unsafe_files(void **state)
+{
+    unsigned char data[48];
+    char path[64], dir[64], fifo[80];
+    (void)state;
+
+    fill(data, sizeof(data));
+    assert_secret_refused(*state, "/dev/zero");
+    assert_secret_refused(*state, "/dev/urandom");
+    temp_file(path, data, sizeof(data));
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_secret_refused(*state, path);
+    assert_int_equal(chmod(path, 0620), 0);
+    assert_secret_refused(*state, path);
+    assert_int_equal(chmod(path, 0604), 0);
+    assert_secret_refused(*state, path);
+    assert_int_equal(chmod(path, 0400), 0);
+    {
+        const unsigned char *secret = NULL;
+        size_t len = 0;
+        assert_null(tk_conf_read_secret(*state, path, &secret, &len));
+        assert_int_equal(len, sizeof(data));
+    }
+    if (geteuid() == 0) {
+        assert_int_equal(chown(path, 65534, 65534), 0);     /* nobody's */
+        assert_secret_refused(*state, path);
+    }
+    unlink(path);
+    strcpy(dir, "/tmp/tk_secret_dir_XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_secret_refused(*state, fifo);
+    unlink(fifo);
+    rmdir(dir);
+}
+
 static void test_secret_directory(void **state)
 {
     assert_secret_refused(*state, "/tmp");
@@ -324,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_secret_empty),
         cmocka_unit_test(test_secret_missing),
         cmocka_unit_test(test_secret_directory),
+        cmocka_unit_test(test_secret_unsafe_files),
     };
     return cmocka_run_group_tests(tests, unit_pool_setup, unit_pool_teardown);
 }

@@ -68,7 +68,7 @@ static void test_strict_accepts(void **state)
         "true", "false", "null", "\"\"", "\"x\"",
         "{\"a\":[1,{\"b\":[true,false,null]},\"c\"],\"d\":{\"e\":{}}}",
         "[[],[[]],{},[{}]]",
-        "\"\\u00e9\\uD55C\\u0000\\uffff\"",
+        "\"\\u00e9\\uD55C\\u0001\\uffff\"",
         "\"\\ud83d\\ude00\"",
         "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"",
         "\"한국어 text / slash\"",
@@ -287,6 +287,48 @@ static void test_parse_object_ok(void **state)
     assert_true(json_object_object_get_ex(o, "big", &v));
     assert_int_equal(json_object_get_int64(v), INT64_MAX);
     json_object_put(o);
+}
+
+/* A key twice, at any depth and however it is escaped, and U+0000 in a
+ * key or a string: not strict (the last duplicate would win, and "1\0junk"
+ * would read as "1"). */
+static void test_parse_object_duplicates_and_nul(void **state)
+{
+    static const char *const bad[] = {
+        "{\"userId\": 1, \"userId\": 2}",
+        "{\"userId\": 1, \"\\u0075serId\": 2}",
+        "{\"a\": {\"b\": 1, \"b\": 1}}",
+        "{\"a\": [{\"x\": 1}, {\"y\": 1, \"y\": 2}]}",
+        "{\"a\": {\"c\": 1}, \"a\": {\"c\": 1}}",
+        "{\"userId\": \"1\\u0000junk\"}",
+        "{\"user\\u0000Id\": 1}",
+        "{\"\\u0000\": 1}",
+    };
+    static const char *const good[] = {
+        "{\"a\": 1, \"b\": 1}",
+        "{\"a\": {\"a\": {\"a\": 1}}}",
+        "{\"a\": [{\"x\": 1}, {\"x\": 2}]}",
+        "{\"a\": \"\\u0001\\u0100\"}",
+    };
+    size_t i;
+    json_object *o;
+    (void)state;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); ++i) {
+        o = parse(bad[i]);
+        if (o) {
+            json_object_put(o);
+            fail_msg("accepted: %s", bad[i]);
+        }
+    }
+    for (i = 0; i < sizeof(good) / sizeof(good[0]); ++i) {
+        o = parse(good[i]);
+        if (!o) {
+            fail_msg("refused: %s", good[i]);
+        }
+        json_object_put(o);
+    }
+    assert_false(tk_json_is_strict("\"\\u0000\"", 8));
 }
 
 static void test_parse_object_not_object(void **state)
@@ -575,6 +617,7 @@ int main(void)
         cmocka_unit_test(test_strict_utf8),
         cmocka_unit_test(test_strict_prefixes),
         cmocka_unit_test(test_parse_object_ok),
+        cmocka_unit_test(test_parse_object_duplicates_and_nul),
         cmocka_unit_test(test_parse_object_not_object),
         cmocka_unit_test(test_parse_object_invalid),
         cmocka_unit_test(test_parse_object_utf8),
