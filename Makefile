@@ -83,8 +83,10 @@ unit: deps $(UNIT_TESTS)
 itest: test-deps module asan-module $(ITESTS)
 	scripts/itest.sh $(ITESTS)
 
-# `make run` itself, from fresh clones, as a new user runs it
+# the scripts' safety pieces, and `make run` itself from fresh clones, as
+# a new user runs it
 runtest: test-deps
+	tests/run/test_scripts.sh
 	tests/run/test_make_run.sh
 
 test: test-deps

@@ -15,6 +15,7 @@ TMP=$(mktemp -d /tmp/mod_ticket-bench.XXXXXX)
 chmod 755 "$TMP"
 PGDATA=$TMP/pg
 PGPORT=$(tk_hash_port 10000 10000 "$TMP")
+export PGPASSFILE=$TMP/pgpass
 mkdir -p "$OUT"
 
 cleanup() {
@@ -24,7 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-sql() { psql_as ticket "$PGPORT" bench -At "$@"; }
+sql() { psql_owner "$PGPORT" bench -At "$@"; }
 wait_httpd() {
     i=0
     until curl -sf "http://127.0.0.1:$PORT/health" >/dev/null; do
@@ -50,7 +51,8 @@ pgbench_tps() {
 }
 # the C2 ceiling's table: single-row updates over 100,000 rows
 sql -c "CREATE TABLE bench_counter (id integer PRIMARY KEY, n bigint NOT NULL DEFAULT 0);
-        INSERT INTO bench_counter (id) SELECT generate_series(1, 100000)"
+        INSERT INTO bench_counter (id) SELECT generate_series(1, 100000);
+        GRANT SELECT, UPDATE ON bench_counter TO $TK_RUNTIME"
 probe=$(pgbench_tps 3)
 # a scenario writes at most ~C2 requests/s (each request is a write or
 # more): a third of N per round leaves room up to 1.1 x C2
@@ -80,9 +82,10 @@ awk -v n="$N" 'BEGIN { for (u = 1; u <= n; ++u) printf "\t/queues\t{\"userId\": 
 # ---- Apache ----
 PORT=$(tk_hash_port 30000 2500 "$TMP")     # below the ephemeral ports
 mkdir -p "$TMP/httpd"
+private_file "$TMP/httpd/httpd.conf"     # its DBDParams hold a password
 STATE=$TMP/httpd RUNDIR=$TMP/httpd LOGDIR=$TMP/httpd PORT=$PORT \
 MODULE=$TK_ROOT/mod_ticket/.libs/mod_ticket.so SECRET=$TMP/secret \
-DBDPARAMS="host=127.0.0.1 port=$PGPORT dbname=bench user=ticket connect_timeout=3 options='-c statement_timeout=5000'" \
+DBDPARAMS="$(dbd_params "$PGPORT" bench)" \
 CAPACITY=$((N + H)) SERVICE_TTL=86400 HOLD_TTL=86400 \
 EXTRA="TicketMaxHoldsPerUser 100
 TicketMaxCharge 1000000000000
@@ -172,7 +175,7 @@ kill -TERM "$httpd"; wait "$httpd" || true; httpd=
 echo "== sale storm: 20,000 users, capacity 200, two schedules of 50 seats"
 db_create "$PGPORT" storm >/dev/null
 migrate "$PGPORT" storm >/dev/null
-psql_as ticket "$PGPORT" storm -q -c "
+psql_owner "$PGPORT" storm -q -c "
     INSERT INTO users (user_id, user_name) SELECT g, 'fan' || g FROM generate_series(1, 20000) g;
     INSERT INTO accounts (user_id) SELECT user_id FROM users;
     INSERT INTO concerts (concert_id, title) VALUES (1, 'storm');
@@ -181,16 +184,17 @@ psql_as ticket "$PGPORT" storm -q -c "
     INSERT INTO seats (schedule_id, seat_num, price)
     SELECT s.schedule_id, n, 99000 FROM schedules s, generate_series(1, 50) n;"
 mkdir -p "$TMP/storm"
+private_file "$TMP/storm/httpd.conf"
 STATE=$TMP/storm RUNDIR=$TMP/storm LOGDIR=$TMP/storm PORT=$PORT \
 MODULE=$TK_ROOT/mod_ticket/.libs/mod_ticket.so SECRET=$TMP/secret \
-DBDPARAMS="host=127.0.0.1 port=$PGPORT dbname=storm user=ticket connect_timeout=3 options='-c statement_timeout=5000'" \
+DBDPARAMS="$(dbd_params "$PGPORT" storm)" \
 CAPACITY=200 \
     "$TK_ROOT/scripts/httpd-conf.sh" > "$TMP/storm/httpd.conf"
 apache2 -f "$TMP/storm/httpd.conf" -D FOREGROUND &
 httpd=$!
 wait_httpd
 storm_ok=0
-"$TK_ROOT/build/bench/storm" "$PORT" "host=127.0.0.1 port=$PGPORT dbname=storm user=ticket" \
+"$TK_ROOT/build/bench/storm" "$PORT" "host=127.0.0.1 port=$PGPORT dbname=storm user=postgres" \
     20000 100 64 > "$OUT/storm.txt" || storm_ok=$?
 
 {

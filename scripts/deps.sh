@@ -31,9 +31,12 @@ fi
 echo "== installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-# policy-rc.d keeps the stock apache2 service from starting on port 80
-prc=/usr/sbin/policy-rc.d
-if [ ! -e $prc ]; then printf '#!/bin/sh\nexit 101\n' > $prc; chmod +x $prc; added=1; fi
+# policy-rc.d keeps the stock apache2 service from starting on port 80;
+# ours goes again whatever happens (a failed install included)
+prc=${TK_POLICY_RC:-/usr/sbin/policy-rc.d}
+if [ ! -e "$prc" ]; then
+    trap 'rm -f "$prc"' EXIT
+    printf '#!/bin/sh\nexit 101\n' > "$prc"
+    chmod +x "$prc"
+fi
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
-[ "${added:-0}" = 1 ] && rm -f $prc
-exit 0

@@ -18,12 +18,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
+export PGPASSFILE=$TMP/pgpass           # the harness's libpq reads it too
 pg_init "$PGDATA" "$PGPORT" test
 pg_start "$PGDATA"
 db_create "$PGPORT" ticket_template >/dev/null
 migrate "$PGPORT" ticket_template >/dev/null
 
 export TK_PGPORT=$PGPORT TK_PGDATA=$PGDATA TK_PG_BIN=$PG_BIN TK_TMP=$TMP TK_ROOT=$TK_ROOT
+export TK_DBD_PASSWORD=$(role_password "$TK_RUNTIME")
 if [ "${TK_SANITIZE:-1}" = 1 ] && [ -f "$TK_ROOT/build/asan/mod_ticket.so" ]; then
     export TK_MODULE=$TK_ROOT/build/asan/mod_ticket.so
     export TK_HTTPD_PRELOAD=$(gcc -print-file-name=libasan.so)

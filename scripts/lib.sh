@@ -1,8 +1,20 @@
 # scripts/lib.sh: shell helpers shared by run.sh, itest.sh and bench.
-# PostgreSQL never runs as root: as root we run it as `postgres`.
+#
+# PostgreSQL never runs as root: as root we run it as `postgres`. Its
+# clusters let no other local account in: the socket (in the cluster's
+# own folder, mode 0700) takes only its OS user (peer), TCP only the
+# passwords of a pass file that only we can read (scram-sha-256). In each
+# database the tables and functions belong to ticket_owner (a role nobody
+# logs in as: migrations SET ROLE to it), and the module connects as
+# ticket, which may only read what it reads and run the functions.
 
-TK_ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# (a script outside scripts/ and bench/ names the checkout in TK_CHECKOUT)
+TK_ROOT=${TK_CHECKOUT:-$(cd "$(dirname "$0")/.." && pwd)}
 PG_BIN=$(pg_config --bindir)
+TK_OWNER=ticket_owner
+TK_RUNTIME=ticket
+
+die() { echo "$*" >&2; exit 1; }
 
 # Runs a command as PostgreSQL's user (ourselves when not root).
 as_pg() {
@@ -20,15 +32,58 @@ tk_hash_port() {
     echo $(( $1 + $(printf '%s' "$3" | cksum | cut -d' ' -f1) % $2 ))
 }
 
+# root_dir PATH: a folder that only its owner (root, or we) may change:
+# made (0755) if missing; refused when it is a link, not a folder, someone
+# else's, or writable by others. Its parent must be such a folder too, so
+# that nobody can swap it between the check and its use.
+root_dir() {
+    [ -L "$1" ] && die "$1 is a symbolic link; refusing to use it"
+    [ -e "$1" ] || mkdir -m 755 "$1" || die "cannot create $1"
+    [ -d "$1" ] && [ ! -L "$1" ] || die "$1 is not a folder; refusing to use it"
+    [ "$(stat -c %u "$1")" = "$(id -u)" ] \
+        || die "$1 belongs to uid $(stat -c %u "$1"), not to us; refusing to use it"
+    [ $(( 0$(stat -c %a "$1") & 022 )) = 0 ] \
+        || die "$1 is writable by others (mode $(stat -c %a "$1")); refusing to use it"
+}
+
+# new_secret FILE: 48 random bytes, base64 (64 characters), ours only.
+new_secret() {
+    (umask 077 && head -c 48 /dev/urandom | base64 -w0 > "$1" && echo >> "$1")
+}
+
+# private_file PATH: PATH, emptied, readable by us only (for what is
+# written into it next: a password, a secret).
+private_file() {
+    (umask 077 && : > "$1") && chmod 600 "$1"
+}
+
+new_password() {
+    head -c 24 /dev/urandom | base64 -w0 | tr '+/' '-_'
+}
+
+# The password of ROLE in the pass file (pg_init wrote it).
+role_password() {
+    awk -F: -v r="$1" '$4 == r { print $5; exit }' "$PGPASSFILE"
+}
+
 # pg_init DATADIR PORT [test]: a new cluster on 127.0.0.1:PORT, its socket
 # in DATADIR, pg_stat_statements loaded; "test" trades durability for speed.
+# The passwords of postgres and of the module's role go into $PGPASSFILE
+# (mode 0600), which the caller has set and exported.
 pg_init() {
-    local dir=$1 port=$2
-    mkdir -p "$dir"
-    [ "$(id -u)" = 0 ] && chown postgres: "$dir"
-    chmod 700 "$dir"
-    as_pg "$PG_BIN/initdb" -D "$dir" -U postgres --auth=trust -E UTF8 \
-        --locale=C.UTF-8 >/dev/null
+    local dir=$1 port=$2 pwfile
+    : "${PGPASSFILE:?pg_init: set PGPASSFILE}"
+    mkdir -m 700 "$dir" || die "cannot create $dir"
+    [ "$(id -u)" = 0 ] && chown -h postgres: "$dir"
+    (umask 077 && printf '127.0.0.1:%s:*:postgres:%s\n127.0.0.1:%s:*:%s:%s\n' \
+        "$port" "$(new_password)" "$port" "$TK_RUNTIME" "$(new_password)" > "$PGPASSFILE")
+    # initdb reads the superuser's password from a file of its own
+    pwfile=$(mktemp)
+    role_password postgres > "$pwfile"
+    [ "$(id -u)" = 0 ] && chown postgres: "$pwfile"
+    as_pg "$PG_BIN/initdb" -D "$dir" -U postgres --pwfile="$pwfile" \
+        --auth-local=peer --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
+    rm -f "$pwfile"
     cat >> "$dir/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = $port
@@ -36,6 +91,7 @@ unix_socket_directories = '$dir'
 max_connections = 200
 shared_preload_libraries = 'pg_stat_statements'
 timezone = 'UTC'
+password_encryption = 'scram-sha-256'
 CONF
     if [ "${3:-}" = test ]; then
         printf "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n" \
@@ -55,46 +111,65 @@ pg_running() {
     as_pg "$PG_BIN/pg_ctl" -D "$1" status >/dev/null 2>&1
 }
 
-# psql_as USER PORT DB [psql args…]
+# psql_as USER PORT DB [psql args…]: over TCP, with the pass file's password.
 psql_as() {
     local u=$1 port=$2 db=$3
     shift 3
-    psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U "$u" -d "$db" "$@"
+    psql -X -q -w -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U "$u" -d "$db" "$@"
 }
 
-# db_create PORT DB: the application role and its database, once.
+# psql_owner PORT DB [psql args…]: as the owner of the schema (the
+# superuser's session, SET ROLE to it): what migrations and data loads use.
+psql_owner() {
+    local port=$1 db=$2
+    shift 2
+    psql_as postgres "$port" "$db" -c "SET ROLE $TK_OWNER" "$@"
+}
+
+# db_create PORT DB: the roles (once per cluster) and the database, owned
+# by ticket_owner; only ticket may connect besides the superuser.
 db_create() {
-    local port=$1 db=$2 f v
-    psql_as postgres "$port" postgres -tA -c "SELECT 1 FROM pg_roles WHERE rolname = 'ticket'" \
-        | grep -q 1 || psql_as postgres "$port" postgres -c "CREATE ROLE ticket LOGIN"
+    local port=$1 db=$2
+    # (the password on standard input: a command line is anyone's to read)
+    { cat <<'SQL'
+SELECT format('CREATE ROLE %I NOLOGIN', :'owner')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'owner') \gexec
+SELECT format('CREATE ROLE %I LOGIN', :'runtime')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'runtime') \gexec
+SQL
+      printf "ALTER ROLE :\"runtime\" PASSWORD '%s';\n" "$(role_password "$TK_RUNTIME")"
+    } | psql_as postgres "$port" postgres -v owner="$TK_OWNER" -v runtime="$TK_RUNTIME" -f -
     psql_as postgres "$port" postgres -tA -c "SELECT 1 FROM pg_database WHERE datname = '$db'" \
-        | grep -q 1 || psql_as postgres "$port" postgres -c "CREATE DATABASE $db OWNER ticket"
+        | grep -q 1 || psql_as postgres "$port" postgres \
+            -c "CREATE DATABASE $db OWNER $TK_OWNER" \
+            -c "REVOKE ALL ON DATABASE $db FROM PUBLIC" \
+            -c "GRANT CONNECT ON DATABASE $db TO $TK_RUNTIME"
     psql_as postgres "$port" "$db" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
 }
 
 # migrate PORT DB: applies the migrations (sql/NNN_*.sql) not applied yet,
 # each in one transaction with its record in schema_migrations, then the
-# functions (sql/functions/*.sql, code: every time, all in one transaction).
+# functions (sql/functions/*.sql, code: every time) and the runtime role's
+# grants (sql/grants.sql), in one transaction; all as ticket_owner.
 migrate() {
     local port=$1 db=$2 f v
-    psql_as ticket "$port" "$db" -c "CREATE TABLE IF NOT EXISTS schema_migrations (
+    psql_owner "$port" "$db" -c "CREATE TABLE IF NOT EXISTS schema_migrations (
         version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
     for f in "$TK_ROOT"/sql/[0-9]*.sql; do
         v=$(basename "$f" .sql)
-        if ! psql_as ticket "$port" "$db" -tA \
+        if ! psql_as postgres "$port" "$db" -tA \
              -c "SELECT 1 FROM schema_migrations WHERE version = '$v'" | grep -q 1; then
             echo "== migration $v"
-            psql_as ticket "$port" "$db" -1 -f "$f" \
+            psql_owner "$port" "$db" -1 -f "$f" \
                 -c "INSERT INTO schema_migrations (version) VALUES ('$v')"
         fi
     done
-    cat "$TK_ROOT"/sql/functions/*.sql \
-        | PGOPTIONS="-c client_min_messages=warning" psql_as ticket "$port" "$db" -1 -f - >/dev/null
+    cat "$TK_ROOT"/sql/functions/*.sql "$TK_ROOT/sql/grants.sql" \
+        | PGOPTIONS="-c client_min_messages=warning" \
+          psql_owner "$port" "$db" -1 -v runtime="$TK_RUNTIME" -f - >/dev/null
 }
 
-# new_secret FILE: 48 random bytes, base64 (64 characters), root only.
-new_secret() {
-    umask 077
-    head -c 48 /dev/urandom | base64 -w0 > "$1"
-    echo >> "$1"
+# The module's DBDParams for database DB on PORT, with its password.
+dbd_params() {
+    echo "host=127.0.0.1 port=$1 dbname=$2 user=$TK_RUNTIME password=$(role_password "$TK_RUNTIME") connect_timeout=3 application_name=mod_ticket options='-c statement_timeout=5000'"
 }

@@ -1,42 +1,76 @@
 #!/bin/sh
 # `make run`: PostgreSQL + Apache with mod_ticket and demo data, in the
-# foreground, on http://127.0.0.1:$PORT. Ctrl-C or SIGTERM stops both.
-# Everything it keeps lives in .state/ (git-ignored), kept between runs.
-# With --forget it deletes that state instead.
+# foreground, on http://127.0.0.1:$PORT. SIGINT or SIGTERM, once or
+# repeated, to this script, to make or to the whole process group, stops
+# both. Everything it keeps lives in .state/ (git-ignored), kept between
+# runs. With --forget it deletes that state instead.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
 STATE=$TK_ROOT/.state
 PORT=${PORT:-8080}
 USERS=${USERS:-1000}
+export PGPASSFILE=$STATE/pgpass
 
 # PostgreSQL's user must reach its folder; a checkout under a folder closed
-# to others (mktemp -d, /root) gets the cluster in a folder of its own.
+# to others (mktemp -d, /root) gets the cluster in a folder of its own,
+# under one that only root may change (so nothing can be planted there).
+OUTSIDE=/var/lib/mod_ticket
 pg_dir() {
     if pg_can_reach "$TK_ROOT" ; then
         echo "$STATE/pg"
     else
-        echo "/var/tmp/mod_ticket-$(basename "$TK_ROOT")-$(printf '%s' "$TK_ROOT" | cksum | cut -d' ' -f1)/pg"
+        echo "$OUTSIDE/$(basename "$TK_ROOT")-$(printf '%s' "$TK_ROOT" | cksum | cut -d' ' -f1)/pg"
     fi
 }
 PGDATA=$(pg_dir)
 
 if [ "${1:-}" = --forget ]; then
     pg_stop "$PGDATA"
-    rm -rf "$STATE" "$(dirname "$PGDATA")"/pg
-    case "$PGDATA" in /var/tmp/mod_ticket-*) rmdir "$(dirname "$PGDATA")" 2>/dev/null || true ;; esac
+    rm -rf "$STATE" "$PGDATA"
+    case "$PGDATA" in "$OUTSIDE"/*) rmdir "$(dirname "$PGDATA")" 2>/dev/null || true ;; esac
     echo "forgot the demo state"
     exit 0
 fi
+
+# Stopping finishes whatever else arrives: further signals are ignored
+# from here on (also by pg_ctl and Apache's stop), and it runs once.
+stopping=0
+stop() {
+    trap '' INT TERM
+    [ "$stopping" = 0 ] || return 0
+    stopping=1
+    echo "== stopping"
+    if [ -n "${httpd:-}" ]; then
+        kill -TERM "$httpd" 2>/dev/null || true
+        wait "$httpd" 2>/dev/null || true
+    fi
+    if [ -f "$PGDATA/PG_VERSION" ]; then
+        i=0
+        while pg_running "$PGDATA" && [ $i -lt 5 ]; do
+            pg_stop "$PGDATA"
+            i=$((i + 1))
+        done
+    fi
+    exit "$1"
+}
+trap 'stop 0' INT TERM
+trap 'stop $?' EXIT
 
 mkdir -p "$STATE/logs" "$STATE/run"
 PGPORT=$(tk_hash_port 20000 10000 "$TK_ROOT")
 if [ "$PGDATA" != "$STATE/pg" ]; then
     echo "== $TK_ROOT is closed to the postgres user: the cluster lives in $PGDATA"
-    mkdir -p "$(dirname "$PGDATA")"
-    chmod 755 "$(dirname "$PGDATA")"
+    root_dir "$OUTSIDE"
+    root_dir "$(dirname "$PGDATA")"
 fi
 
+# a cluster from before passwords (trust on 127.0.0.1): demo data only
+if [ -f "$PGDATA/PG_VERSION" ] && [ ! -s "$PGPASSFILE" ]; then
+    echo "== $PGDATA let every local user in as any role: making a new one"
+    pg_stop "$PGDATA"
+    rm -rf "$PGDATA"
+fi
 fresh=0
 if [ ! -f "$PGDATA/PG_VERSION" ]; then
     echo "== new PostgreSQL cluster in $PGDATA (port $PGPORT)"
@@ -47,31 +81,20 @@ pg_running "$PGDATA" || pg_start "$PGDATA"
 PGPORT=$(sed -n "s/^port = \([0-9]*\)$/\1/p" "$PGDATA/postgresql.conf" | tail -n 1)
 db_create "$PGPORT" ticket
 migrate "$PGPORT" ticket
-psql_as ticket "$PGPORT" ticket -v users="$USERS" -f "$TK_ROOT/sql/demo/seed.sql" >/dev/null
+psql_owner "$PGPORT" ticket -v users="$USERS" -v runtime="$TK_RUNTIME" \
+    -f "$TK_ROOT/sql/demo/seed.sql" >/dev/null
 
 # the secret belongs to this database: a new cluster gets a new secret
 if [ "$fresh" = 1 ] || [ ! -s "$STATE/secret" ]; then
     new_secret "$STATE/secret"
 fi
 
+private_file "$STATE/httpd.conf"        # its DBDParams hold a password
 STATE=$STATE RUNDIR=$STATE/run LOGDIR=$STATE/logs PORT=$PORT \
 MODULE=$TK_ROOT/mod_ticket/.libs/mod_ticket.so SECRET=$STATE/secret \
-DBDPARAMS="host=127.0.0.1 port=$PGPORT dbname=ticket user=ticket connect_timeout=3 application_name=mod_ticket options='-c statement_timeout=5000'" \
-LOGLEVEL=${LOGLEVEL:-warn ticket:notice} \
+DBDPARAMS="$(dbd_params "$PGPORT" ticket)" LOGLEVEL=${LOGLEVEL:-warn ticket:notice} \
     "$TK_ROOT/scripts/httpd-conf.sh" > "$STATE/httpd.conf"
 apache2 -t -f "$STATE/httpd.conf"
-
-stop() {
-    trap - INT TERM EXIT
-    echo "== stopping"
-    if [ -n "${httpd:-}" ]; then
-        kill -TERM "$httpd" 2>/dev/null || true
-        wait "$httpd" 2>/dev/null || true
-    fi
-    pg_stop "$PGDATA"
-    exit 0
-}
-trap stop INT TERM EXIT
 
 apache2 -f "$STATE/httpd.conf" -D FOREGROUND &
 httpd=$!
@@ -83,7 +106,8 @@ fi
 cat <<MSG
 == mod_ticket serves http://127.0.0.1:$PORT  (users 1-$USERS, 3 concerts)
    try: $try
-   logs: $STATE/logs/error.log   database: psql -h 127.0.0.1 -p $PGPORT -U ticket ticket
+   logs: $STATE/logs/error.log
+   database: PGPASSFILE=$PGPASSFILE psql -h 127.0.0.1 -p $PGPORT -U postgres ticket
    PostgreSQL restart: runuser -u postgres -- $PG_BIN/pg_ctl -D $PGDATA restart
    Ctrl-C stops Apache and PostgreSQL
 MSG

@@ -1,4 +1,5 @@
--- demo/seed.sql: demo data for `make run` (psql -v users=N). Safe to run
+-- demo/seed.sql: demo data for `make run` (psql -v users=N -v
+-- runtime=ROLE, as the owner of the schema). Safe to run
 -- at every start: users 1..N exist with an account, each concert keeps two
 -- schedules of 50 seats in the future.
 
@@ -44,3 +45,5 @@ INSERT INTO demo_logins (user_name, password_hash)
 SELECT user_name, '$2y$05$25XJZ14TJZNVv4L.UoZAEOv/AsK5j/R/PPJ1s0HTIbm.W6fV/qdPK'
   FROM users WHERE user_id <= :users
 ON CONFLICT (user_name) DO NOTHING;
+-- mod_authn_dbd reads it through the module's connections
+GRANT SELECT ON demo_logins TO :"runtime";

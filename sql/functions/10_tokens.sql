@@ -1,13 +1,19 @@
 -- 10_tokens.sql: what a token is good for, what a seat is, and the queue
 -- as hosts copy it. (Files in sql/functions/ are code: applied in name
--- order after the migrations, every time, each replacing what it defines.)
+-- order after the migrations, every time, each replacing what it defines.
+-- Every function that names a table pins its search_path; those that write
+-- run as their owner (SECURITY DEFINER), since the module's role may not.
+-- The two one-line SQL functions below name no table and stay unpinned:
+-- a SET clause would stop the planner from inlining them into every row
+-- of a seat list.)
 
 -- What a token is good for: 'service' (admitted, unexpired), 'wait',
 -- 'expire', or 'invalid' (no such token of that user). One indexed lookup.
 -- (PL/pgSQL, not SQL: its plan is kept for the session; an SQL function
 -- that cannot be inlined is planned on every call, at half the speed.)
 CREATE OR REPLACE FUNCTION ticket_token_status(p_seq bigint, p_user bigint)
-RETURNS text LANGUAGE plpgsql STABLE AS $$
+RETURNS text LANGUAGE plpgsql STABLE
+SET search_path = public, pg_temp AS $$
 DECLARE
     v_state text;
     v_expires timestamptz;
@@ -40,7 +46,8 @@ $$;
 
 -- The queue_state row as hosts copy it into their snapshot.
 CREATE OR REPLACE FUNCTION ticket_queue_view() RETURNS ticket_queue_view
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE
+SET search_path = public, pg_temp AS $$
     SELECT s.head, s.waiting, s.admitted_last_minute, s.in_service,
            (extract(epoch FROM s.advanced_at) * 1000000)::bigint
       FROM queue_state s

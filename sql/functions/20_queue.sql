@@ -11,7 +11,8 @@
 -- with an empty account (so a site's users need not be loaded in advance).
 -- Two first entries of one name at once make one user.
 CREATE OR REPLACE FUNCTION ticket_user_named(p_name text) RETURNS bigint
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     v_user bigint;
 BEGIN
@@ -36,7 +37,8 @@ CREATE OR REPLACE FUNCTION ticket_enter(p_user bigint, p_name text,
     OUT token_seq bigint,
     OUT token_state text,
     OUT queue ticket_queue_view)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     user_id := p_user;
     IF p_name IS NOT NULL THEN
@@ -96,7 +98,8 @@ $$;
 CREATE OR REPLACE FUNCTION ticket_admit(p_capacity integer, p_service_ttl integer,
     OUT admitted integer,
     OUT queue ticket_queue_view)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     v_now timestamptz;
     v_last timestamptz;

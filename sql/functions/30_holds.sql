@@ -10,7 +10,8 @@ CREATE OR REPLACE FUNCTION ticket_hold(p_seq bigint, p_user bigint, p_concert bi
     p_schedule bigint, p_seat bigint, p_ttl integer, p_max_holds integer,
     OUT result text, OUT ticket_id bigint, OUT concert_date text,
     OUT seat_num integer, OUT price bigint, OUT hold_until text)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     v_booked bigint;
     v_hold_ticket bigint;

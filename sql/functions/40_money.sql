@@ -14,7 +14,8 @@ CREATE OR REPLACE FUNCTION ticket_charge(p_seq bigint, p_user bigint, p_amount b
     p_max_charge bigint, p_max_balance bigint, p_key text,
     OUT result text, OUT user_name text, OUT amount bigint, OUT point bigint,
     OUT reg_date text)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     v_status text := ticket_token_status(p_seq, p_user);
     v_entry bigint;
@@ -93,7 +94,8 @@ CREATE OR REPLACE FUNCTION ticket_pay(p_seq bigint, p_user bigint, p_ticket bigi
     OUT result text, OUT user_name text, OUT concert_title text,
     OUT concert_date text, OUT seat_num integer, OUT price bigint,
     OUT point bigint, OUT token_stat text)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     v_owner bigint;
     v_status text;

@@ -102,7 +102,7 @@ void th_db_create(const char *db, int users)
     PGconn *c = connect_db("postgres");
 
     th_db_exec(c, "DROP DATABASE IF EXISTS %s WITH (FORCE)", db);
-    th_db_exec(c, "CREATE DATABASE %s TEMPLATE ticket_template OWNER ticket", db);
+    th_db_exec(c, "CREATE DATABASE %s TEMPLATE ticket_template OWNER ticket_owner", db);
     PQfinish(c);
     c = connect_db(db);
     th_db_exec(c, "INSERT INTO users (user_id, user_name) SELECT g, 'user' || g"
@@ -181,7 +181,7 @@ static void write_conf(th_httpd *h, const char *db, const char *knobs,
                        const char *extra)
 {
     static int serial;
-    char cmd[4096];
+    char cmd[4096], dbd[512];
 
     snprintf(h->dir, sizeof(h->dir), "%s/httpd-%d-%d", th_env("TK_TMP"),
              (int)getpid(), ++serial);
@@ -189,15 +189,17 @@ static void write_conf(th_httpd *h, const char *db, const char *knobs,
     snprintf(h->conf, sizeof(h->conf), "%s/httpd.conf", h->dir);
     snprintf(h->errlog, sizeof(h->errlog), "%s/error.log", h->dir);
     setenv("EXTRA", extra ? extra : "", 1);
+    /* the password in the environment, never on a command line */
+    snprintf(dbd, sizeof(dbd), "host=127.0.0.1 port=%s dbname=%s user=ticket "
+             "password=%s connect_timeout=3 application_name=mod_ticket "
+             "options='-c statement_timeout=5000'", th_env("TK_PGPORT"), db,
+             th_env("TK_DBD_PASSWORD"));
+    setenv("DBDPARAMS", dbd, 1);
     snprintf(cmd, sizeof(cmd),
-             "env STATE=%s RUNDIR=%s LOGDIR=%s PORT=%d MODULE=%s SECRET=%s "
-             "LOGLEVEL='warn ticket:info' "
-             "DBDPARAMS=\"host=127.0.0.1 port=%s dbname=%s user=ticket "
-             "connect_timeout=3 application_name=mod_ticket "
-             "options='-c statement_timeout=5000'\" %s %s/scripts/httpd-conf.sh > %s",
+             "umask 077 && env STATE=%s RUNDIR=%s LOGDIR=%s PORT=%d MODULE=%s SECRET=%s "
+             "LOGLEVEL='warn ticket:info' %s %s/scripts/httpd-conf.sh > %s",
              h->dir, h->dir, h->dir, h->port, th_env("TK_MODULE"), secret_for(db),
-             th_env("TK_PGPORT"), db, knobs ? knobs : "", th_env("TK_ROOT"),
-             h->conf);
+             knobs ? knobs : "", th_env("TK_ROOT"), h->conf);
     assert_int_equal(system(cmd), 0);
 }
 

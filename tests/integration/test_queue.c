@@ -64,7 +64,10 @@ static void test_enter_rejects_bad_bodies(void **state)
         "{\"userId\": 1.5}", "{\"userId\": 1e2}", "{\"userId\": \"01\"}",
         "{\"userId\": \"1a\"}", "{\"userId\": true}", "{\"userId\": null}",
         "{\"userId\": {}}", "{\"user\": 1}", "{'userId': 1}",
-        "{\"userId\": 99999999999999999999}", "{\"userId\": 1} x", NULL};
+        "{\"userId\": 99999999999999999999}", "{\"userId\": 1} x",
+        /* a key twice (the last would win), U+0000 ("1\0junk" reads as 1) */
+        "{\"userId\": 2, \"userId\": 1}", "{\"userId\": 1, \"\\u0075serId\": 1}",
+        "{\"userId\": \"1\\u0000junk\"}", NULL};
     const char *const *b;
     (void)state;
 

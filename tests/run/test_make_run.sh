@@ -2,11 +2,17 @@
 # test_make_run.sh: `make run` as a new user gets it, in two fresh clones:
 # one in a folder PostgreSQL's user can reach (the cluster in .state/pg)
 # and one under a folder closed to others, as `mktemp -d` makes (the
-# cluster in /var/tmp/mod_ticket-<name>-<hash>, and make run says so).
+# cluster in /var/lib/mod_ticket/<name>-<hash>, and make run says so).
 # Each serves /health and the demo data (the second behind HTTP Basic,
-# IDENTITY=remote-user), and SIGTERM stops everything.
+# IDENTITY=remote-user), keeps its PostgreSQL closed to other local
+# accounts, leaves Apache the usual umask, and stops. Then make run is
+# stopped STOPS times (default 6; the acceptance run used 20) at random
+# moments after /health answers, by SIGTERM or SIGINT to its process
+# group, SIGTERM to make alone, or two signals in quick succession:
+# nothing of it may be left running.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+STOPS=${STOPS:-6}
 passed=0 failed=0
 
 check() {   # check WHAT COMMAND...
@@ -24,16 +30,61 @@ wait_health() {
     i=0
     while [ $i -lt 300 ]; do
         curl -sf "http://127.0.0.1:$1/health" >/dev/null && return 0
-        sleep 0.5; i=$((i + 1))
+        sleep 0.2; i=$((i + 1))
     done
     return 1
 }
 
+# `make run ARGS` in folder DIR, as a terminal or a service manager starts
+# it: its own process group, SIGINT and SIGTERM not ignored (a shell's
+# background job would ignore SIGINT). Prints make's pid (= the group).
+start_run() {   # start_run DIR LOG ARGS...
+    dir=$1 log=$2
+    shift 2
+    python3 - "$dir" "$log" "$@" <<'PY' &
+import os, signal, sys
+for s in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT):
+    signal.signal(s, signal.SIG_DFL)
+os.setsid()
+os.chdir(sys.argv[1])
+fd = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+os.dup2(fd, 1); os.dup2(fd, 2)
+os.execvp("make", ["make", "run"] + sys.argv[3:])
+PY
+    echo $!
+}
+
 # nothing of this clone still runs (a function: a command line holding the
 # pattern would find itself)
-stopped() {
-    ! pgrep -f "apache2 -f $1" >/dev/null && ! pgrep -f "postgres -D $1" >/dev/null \
-        && ! pgrep -f "postgres -D /var/tmp/mod_ticket-p-" >/dev/null
+stopped() {   # stopped CHECKOUT PGDATA
+    ! pgrep -f "apache2 -f $1/" >/dev/null && ! pgrep -f "postgres -D $2" >/dev/null \
+        && ! pgrep -f "scripts/run.sh" -g "$3" >/dev/null 2>&1
+}
+
+wait_stopped() {
+    i=0; while [ $i -lt 120 ] && ! stopped "$@"; do sleep 0.5; i=$((i + 1)); done
+    stopped "$@"
+}
+
+cluster_of() {   # the cluster folder make run named, or .state/pg
+    sed -n 's/^== .* the cluster lives in \(.*\)$/\1/p' "$1/run.log" | tail -n 1 | grep . \
+        || echo "$1/p/.state/pg"
+}
+
+# another local account (nobody) reaches none of it: TCP needs the pass
+# file's passwords, the socket folder is the cluster's own (0700)
+closed_to_others() {   # closed_to_others PGDATA PORT
+    for role in postgres ticket ticket_owner; do
+        env -u PGPASSFILE runuser -u nobody -- psql -X -w -h 127.0.0.1 -p "$2" -U "$role" \
+            -d ticket -c 'SELECT 1' >/dev/null 2>&1 && return 1
+        env -u PGPASSFILE runuser -u nobody -- psql -X -w -h "$1" -p "$2" -U "$role" \
+            -d ticket -c 'SELECT 1' >/dev/null 2>&1 && return 1
+    done
+    return 0
+}
+
+apache_umask() {   # the Umask of Apache's parent process
+    awk '/^Umask:/ { print $2 }' "/proc/$(cat "$1/.state/run/httpd.pid")/status"
 }
 
 run_case() {    # run_case NAME PARENT_MODE IDENTITY
@@ -41,9 +92,7 @@ run_case() {    # run_case NAME PARENT_MODE IDENTITY
     chmod "$2" "$parent"
     git clone -q "$ROOT" "$parent/p"
     port=$(free_port)
-    (cd "$parent/p" && exec make run PORT=$port USERS=50 CAPACITY=2 IDENTITY=$3 \
-        > "$parent/run.log" 2>&1) &
-    pid=$!
+    pid=$(start_run "$parent/p" "$parent/run.log" PORT=$port USERS=50 CAPACITY=2 IDENTITY=$3)
     url=http://127.0.0.1:$port
     check "$1: /health answers" wait_health "$port"
     if [ "$3" = remote-user ]; then
@@ -59,18 +108,53 @@ run_case() {    # run_case NAME PARENT_MODE IDENTITY
         check "$1: user 51 does not exist (USERS=50)" \
             sh -c "curl -s -X POST $url/queues -d '{\"userId\": 51}' | grep -q USER_NOT_FOUND"
     fi
+    pgdata=$(cluster_of "$parent")
     if [ "$2" = 700 ]; then
-        check "$1: says where the cluster lives" grep -q "the cluster lives in /var/tmp/mod_ticket-" "$parent/run.log"
-    else
-        check "$1: the cluster is in .state/pg" test -f "$parent/p/.state/pg/PG_VERSION"
+        check "$1: says where the cluster lives" \
+            sh -c "grep -q 'the cluster lives in /var/lib/mod_ticket/' '$parent/run.log'"
     fi
-    pkill -TERM -P "$pid"       # make's child, scripts/run.sh
-    wait "$pid" 2>/dev/null
-    i=0; while [ $i -lt 60 ] && ! stopped "$parent/p/"; do sleep 0.5; i=$((i + 1)); done
-    check "$1: SIGTERM stopped Apache and PostgreSQL" stopped "$parent/p/"
+    check "$1: the cluster is there" test -f "$pgdata/PG_VERSION"
+    pgport=$(sed -n 's/^port = \([0-9]*\)$/\1/p' "$pgdata/postgresql.conf" | tail -n 1)
+    check "$1: no other local account gets into PostgreSQL" closed_to_others "$pgdata" "$pgport"
+    check "$1: Apache runs with umask 0022, not the secret's" \
+        test "$(apache_umask "$parent/p")" = 0022
+    check "$1: httpd.conf (with the database password) is private" \
+        test "$(stat -c %a "$parent/p/.state/httpd.conf")" = 600
+    kill -TERM "$pid"
+    check "$1: SIGTERM to make stopped Apache and PostgreSQL" wait_stopped "$parent/p" "$pgdata" "$pid"
+    if [ "$1" = reachable ]; then
+        stop_many "$parent"
+    fi
     (cd "$parent/p" && scripts/run.sh --forget >/dev/null 2>&1)
     [ "$failed" = 0 ] || tail -20 "$parent/run.log"
     rm -rf "$parent"
+}
+
+# STOPS starts of make run in the clone under PARENT, each stopped a way
+# of its own at a random moment after /health answered.
+stop_many() {
+    n=0 left=0
+    while [ $n -lt "$STOPS" ]; do
+        port=$(free_port)
+        pid=$(start_run "$1/p" "$1/run.log" PORT=$port USERS=50)
+        if ! wait_health "$port"; then
+            left=$((left + 1)); echo "start $n: no /health"; kill -KILL -- "-$pid"; break
+        fi
+        sleep "$(awk -v s="$$$n" 'BEGIN { srand(s); printf "%.2f", rand() * 2 }')"
+        case $((n % 5)) in
+            0) kill -TERM -- "-$pid"; how="SIGTERM to the group" ;;
+            1) kill -INT -- "-$pid"; how="SIGINT to the group" ;;
+            2) kill -TERM "$pid"; how="SIGTERM to make" ;;
+            3) kill -TERM -- "-$pid"; sleep 0.1; kill -TERM -- "-$pid"; how="SIGTERM twice" ;;
+            4) kill -INT -- "-$pid"; sleep 0.05; kill -TERM -- "-$pid"; how="SIGINT, then SIGTERM" ;;
+        esac
+        if ! wait_stopped "$1/p" "$1/p/.state/pg" "$pid"; then
+            left=$((left + 1)); echo "start $n ($how): something was left running"
+        fi
+        n=$((n + 1))
+    done
+    check "make run stopped cleanly $STOPS times in a row (group and make, TERM and INT, twice)" \
+        test "$left" = 0
 }
 
 run_case reachable 755 body

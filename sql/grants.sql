@@ -1,0 +1,29 @@
+-- grants.sql: what the module's role may do (psql -v runtime=ROLE, as the
+-- owner, after the functions; applied every time, like them). It reads
+-- what the lookups, the poll and the history read, and runs the
+-- functions; every write goes through a function that runs as the owner
+-- (SECURITY DEFINER, search_path pinned). Nothing else: no INSERT, UPDATE
+-- or DELETE of its own, no other function.
+
+SELECT set_config('mod_ticket.runtime', :'runtime', false);
+
+DO $$
+DECLARE
+    r text := current_setting('mod_ticket.runtime');
+    f regprocedure;
+BEGIN
+    EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA public FROM %I', r);
+    EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM %I', r);
+    EXECUTE format('GRANT USAGE ON SCHEMA public TO %I', r);
+    EXECUTE format('GRANT SELECT ON concerts, schedules, seats, users, accounts,'
+                   ' ledger, queue_tokens, queue_state TO %I', r);
+    FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
+               JOIN pg_namespace n ON n.oid = p.pronamespace
+              WHERE n.nspname = 'public' AND p.proname LIKE 'ticket\_%'
+                AND p.proowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+    LOOP
+        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', f, r);
+    END LOOP;
+END
+$$;
