@@ -11,9 +11,16 @@ DO $$
 DECLARE
     r text := current_setting('mod_ticket.runtime');
     f regprocedure;
+    t regclass;
 BEGIN
-    EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA public FROM %I', r);
-    EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM %I', r);
+    -- what an earlier version granted goes first (only what we own)
+    FOR t IN SELECT c.oid::regclass FROM pg_class c
+               JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE n.nspname = 'public' AND c.relkind IN ('r', 'v', 'S')
+                AND c.relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+    LOOP
+        EXECUTE format('REVOKE ALL ON %s FROM %I', t, r);
+    END LOOP;
     EXECUTE format('GRANT USAGE ON SCHEMA public TO %I', r);
     EXECUTE format('GRANT SELECT ON concerts, schedules, seats, users, accounts,'
                    ' ledger, queue_tokens, queue_state TO %I', r);

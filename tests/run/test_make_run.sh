@@ -54,6 +54,11 @@ PY
     echo $!
 }
 
+# a signal to a whole process group (dash's kill takes no "--")
+group() {   # group SIGNAL PGID
+    /usr/bin/kill -s "$1" -- "-$2"
+}
+
 # nothing of this clone still runs (a function: a command line holding the
 # pattern would find itself)
 stopped() {   # stopped CHECKOUT PGDATA
@@ -138,18 +143,20 @@ stop_many() {
         port=$(free_port)
         pid=$(start_run "$1/p" "$1/run.log" PORT=$port USERS=50)
         if ! wait_health "$port"; then
-            left=$((left + 1)); echo "start $n: no /health"; kill -KILL -- "-$pid"; break
+            left=$((left + 1)); echo "start $n: no /health"; group KILL "$pid"; break
         fi
         sleep "$(awk -v s="$$$n" 'BEGIN { srand(s); printf "%.2f", rand() * 2 }')"
         case $((n % 5)) in
-            0) kill -TERM -- "-$pid"; how="SIGTERM to the group" ;;
-            1) kill -INT -- "-$pid"; how="SIGINT to the group" ;;
+            0) group TERM "$pid"; how="SIGTERM to the group" ;;
+            1) group INT "$pid"; how="SIGINT to the group" ;;
             2) kill -TERM "$pid"; how="SIGTERM to make" ;;
-            3) kill -TERM -- "-$pid"; sleep 0.1; kill -TERM -- "-$pid"; how="SIGTERM twice" ;;
-            4) kill -INT -- "-$pid"; sleep 0.05; kill -TERM -- "-$pid"; how="SIGINT, then SIGTERM" ;;
+            3) group TERM "$pid"; sleep 0.1; group TERM "$pid"; how="SIGTERM twice" ;;
+            4) group INT "$pid"; sleep 0.05; group TERM "$pid"; how="SIGINT, then SIGTERM" ;;
         esac
         if ! wait_stopped "$1/p" "$1/p/.state/pg" "$pid"; then
-            left=$((left + 1)); echo "start $n ($how): something was left running"
+            left=$((left + 1)); echo "start $n ($how): something was left running:"
+            pgrep -af "$1/p" | sed 's/^/    /'
+            tail -5 "$1/run.log" | sed 's/^/    /'
         fi
         n=$((n + 1))
     done
