@@ -66,13 +66,16 @@ Next steps:
                              package libaprutil1-dbd-pgsql)
   2. DBDriver pgsql and DBDParams for your database in the main server
      config (see the example in $conf)
-  3. apply the migrations once each, in order, then the functions, as the
-     user of DBDParams:
-       DB="host=... dbname=... user=..."
+  3. roles ticket_owner (no login) and ticket (the module's, with the
+     password of DBDParams), a database owned by ticket_owner; then, as a
+     superuser, the migrations once each, the functions and the grants
+     (README.md, "For ops", step 3):
+       DB="host=... dbname=... user=postgres"
        for f in $(pwd)/sql/[0-9]*.sql; do
-           psql -X -v ON_ERROR_STOP=1 -1 -f "\$f" "\$DB" || exit 1
+           psql -X -v ON_ERROR_STOP=1 -1 -c "SET ROLE ticket_owner" -f "\$f" "\$DB" || exit 1
        done
-       cat $(pwd)/sql/functions/*.sql | psql -X -v ON_ERROR_STOP=1 -1 -f - "\$DB"
+       cat $(pwd)/sql/functions/*.sql $(pwd)/sql/grants.sql | psql -X -v ON_ERROR_STOP=1 \\
+           -1 -v runtime=ticket -c "SET ROLE ticket_owner" -f - "\$DB"
   4. serve the API in a <Location>, for example:
        <Location /api>
            SetHandler ticket

@@ -105,6 +105,7 @@ DECLARE
     v_last timestamptz;
     v_recounted timestamptz;
     v_rate_at timestamptz;
+    v_swept timestamptz;
     v_head bigint;
     v_live bigint;
     v_max bigint;
@@ -120,8 +121,8 @@ BEGIN
     PERFORM pg_advisory_xact_lock(120112302568555);
     v_now := clock_timestamp();
     SELECT s.in_service, s.advanced_at, s.recounted_at, s.rate_counted_at,
-           s.admitted_last_minute, s.head
-      INTO v_live, v_last, v_recounted, v_rate_at, v_rate, v_head
+           s.admitted_last_minute, s.head, s.keys_swept_at
+      INTO v_live, v_last, v_recounted, v_rate_at, v_rate, v_head, v_swept
       FROM queue_state s;
     IF v_recounted < v_now - interval '1 minute' OR v_last > v_now THEN
         SELECT count(*) INTO v_live FROM queue_tokens
@@ -167,6 +168,17 @@ BEGIN
            admitted_last_minute = v_rate, in_service = v_live + admitted,
            advanced_at = v_now, recounted_at = v_recounted,
            rate_counted_at = v_rate_at;
+
+    -- idempotency keys older than 24 hours are forgotten (ticket_charge
+    -- treats them as new): at most 1,000 a minute, oldest first
+    IF v_swept < v_now - interval '1 minute' THEN
+        DELETE FROM charge_requests c
+         WHERE c.ctid = ANY (ARRAY(
+               SELECT k.ctid FROM charge_requests k
+                WHERE k.created_at <= v_now - interval '24 hours'
+                ORDER BY k.created_at LIMIT 1000));
+        UPDATE queue_state SET keys_swept_at = v_now;
+    END IF;
     queue := ticket_queue_view();
 END
 $$;

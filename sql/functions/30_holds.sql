@@ -5,7 +5,11 @@
 --         token_wait | token_expire | token_invalid
 -- At most one live hold per seat: the seat row is taken by a conditional
 -- UPDATE (free -> held); the per-user limit is counted under a lock on
--- the user's row, so two holds of one user cannot both pass it.
+-- the user's row, so two holds of one user cannot both pass it. The token
+-- is judged under that lock too: a payment takes it first as well, so a
+-- hold and its user's last payment never miss each other (the payment
+-- sees the new hold and keeps the token, or the hold sees the token
+-- ended). A hold lasts p_ttl seconds, or until its schedule starts.
 CREATE OR REPLACE FUNCTION ticket_hold(p_seq bigint, p_user bigint, p_concert bigint,
     p_schedule bigint, p_seat bigint, p_ttl integer, p_max_holds integer,
     OUT result text, OUT ticket_id bigint, OUT concert_date text,
@@ -19,18 +23,20 @@ DECLARE
     v_holder bigint;
     v_until timestamptz;
     v_date date;
+    v_starts timestamptz;
     v_live integer;
 BEGIN
+    PERFORM 1 FROM users u WHERE u.user_id = p_user FOR NO KEY UPDATE;
     result := ticket_token_status(p_seq, p_user);
     IF result <> 'service' THEN
         result := 'token_' || result;
         RETURN;
     END IF;
-    PERFORM 1 FROM users u WHERE u.user_id = p_user FOR NO KEY UPDATE;
 
     SELECT st.booked_ticket_id, st.hold_ticket_id, st.hold_until,
-           st.seat_num, st.price, s.concert_date
-      INTO v_booked, v_hold_ticket, v_hold_until, seat_num, price, v_date
+           st.seat_num, st.price, s.concert_date, s.starts_at
+      INTO v_booked, v_hold_ticket, v_hold_until, seat_num, price, v_date,
+           v_starts
       FROM seats st JOIN schedules s ON s.schedule_id = st.schedule_id
      WHERE st.seat_id = p_seat AND st.schedule_id = p_schedule
        AND s.concert_id = p_concert AND s.starts_at > clock_timestamp();
@@ -66,7 +72,7 @@ BEGIN
     END IF;
 
     ticket_id := nextval(pg_get_serial_sequence('tickets', 'ticket_id'));
-    v_until := clock_timestamp() + make_interval(secs => p_ttl);
+    v_until := least(clock_timestamp() + make_interval(secs => p_ttl), v_starts);
     UPDATE seats st SET hold_ticket_id = ticket_hold.ticket_id, hold_until = v_until
      WHERE st.seat_id = p_seat
        AND ticket_seat_is_free(st.booked_ticket_id, st.hold_until, clock_timestamp());

@@ -86,8 +86,10 @@ $$;
 
 -- Pays for a held ticket. result: paid | replay | token_<status> |
 -- ticket_not_found | hold_expired | insufficient
--- The seat row is locked first: the hold is judged live at
--- clock_timestamp() under that lock, so a hold that expired before this
+-- The user's row is locked first (as ticket_hold does: a hold made
+-- meanwhile is seen, or sees the token ended), then the seat row: the
+-- hold is judged live at clock_timestamp() under that lock, so a hold that
+-- expired (by its time, or because its schedule started) before this
 -- commit is never paid, and two payments of one ticket serialise (the
 -- second sees 'booked' and replays the first).
 CREATE OR REPLACE FUNCTION ticket_pay(p_seq bigint, p_user bigint, p_ticket bigint,
@@ -103,15 +105,18 @@ DECLARE
     v_hold_ticket bigint;
     v_hold_until timestamptz;
     v_booked bigint;
+    v_starts timestamptz;
     v_now timestamptz;
 BEGIN
+    PERFORM 1 FROM users u WHERE u.user_id = p_user FOR NO KEY UPDATE;
     SELECT t.user_id, t.status, t.seat_id INTO v_owner, v_status, v_seat
       FROM tickets t WHERE t.ticket_id = p_ticket;
     IF FOUND AND v_owner = p_user AND v_status <> 'booked' THEN
         -- lock the seat, then look again: a concurrent payment may have won
-        SELECT st.hold_ticket_id, st.hold_until, st.booked_ticket_id
-          INTO v_hold_ticket, v_hold_until, v_booked
-          FROM seats st WHERE st.seat_id = v_seat FOR UPDATE;
+        SELECT st.hold_ticket_id, st.hold_until, st.booked_ticket_id, s.starts_at
+          INTO v_hold_ticket, v_hold_until, v_booked, v_starts
+          FROM seats st JOIN schedules s ON s.schedule_id = st.schedule_id
+         WHERE st.seat_id = v_seat FOR UPDATE OF st;
         SELECT t.status INTO v_status FROM tickets t WHERE t.ticket_id = p_ticket;
     END IF;
 
@@ -142,7 +147,7 @@ BEGIN
     END IF;
     v_now := clock_timestamp();
     IF v_booked IS NOT NULL OR v_hold_ticket IS DISTINCT FROM p_ticket
-       OR v_hold_until <= v_now THEN
+       OR v_hold_until <= v_now OR v_starts <= v_now THEN
         result := 'hold_expired';
         RETURN;
     END IF;

@@ -1263,6 +1263,139 @@ static void test_hold_expired_errors(void **state)
     assert_invariants(tdb);
 }
 
+/* ---- a hold ends when its schedule starts ---- */
+
+static void test_hold_ends_at_schedule_start(void **state)
+{
+    char token[128], starts[32];
+    th_resp r;
+    long long t1, t2;
+    (void)state;
+
+    th_admit(main_h.port, 90, token);
+    charge_ok(main_h.port, token, 90, 500000);
+    /* a schedule that starts in 3 s, two seats of it */
+    th_db_exec(mdb, "INSERT INTO schedules (schedule_id, concert_id, concert_date, starts_at)"
+                    " VALUES (2, %d, current_date + 1, date_trunc('second', now())"
+                    " + interval '3 seconds')", CONCERT);
+    th_db_exec(mdb, "INSERT INTO seats (seat_id, schedule_id, seat_num, price)"
+                    " VALUES (501, 2, 1, 10000), (502, 2, 2, 10000)");
+    th_db_text(mdb, starts, sizeof(starts), "SELECT to_char(starts_at AT TIME ZONE 'UTC',"
+               " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM schedules WHERE schedule_id = 2");
+    th_hold(&r, main_h.port, CONCERT, 2, 501, token, "{\"userId\": 90}");
+    assert_int_equal(r.status, 200);
+    assert_string_equal(th_str(&r, "holdExpiresAt"), starts);   /* not TTL's 300 s */
+    t1 = th_int(&r, "ticketId");
+    th_resp_free(&r);
+    th_hold(&r, main_h.port, CONCERT, 2, 502, token, "{\"userId\": 90}");
+    assert_int_equal(r.status, 200);
+    t2 = th_int(&r, "ticketId");
+    th_resp_free(&r);
+    /* as if held before holds ended at the start: past it by an hour */
+    th_db_exec(mdb, "UPDATE seats SET hold_until = now() + interval '1 hour'"
+                    " WHERE seat_id = 502");
+    th_db_exec(mdb, "UPDATE tickets SET hold_until = now() + interval '1 hour'"
+                    " WHERE ticket_id = %lld", t2);
+    th_db_exec(mdb, "SELECT pg_sleep(greatest(0, extract(epoch FROM"
+                    " (SELECT starts_at FROM schedules WHERE schedule_id = 2) - now())) + 0.3)");
+    TH_EXPECT_ERROR(404, "HOLD_EXPIRED", MSG_HOLD_EXPIRED, pay, main_h.port, token, 90, t1);
+    TH_EXPECT_ERROR(404, "HOLD_EXPIRED", MSG_HOLD_EXPIRED, pay, main_h.port, token, 90, t2);
+    assert_int_equal(balance(mdb, 90), 500000);
+    assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM seats WHERE schedule_id = 2"
+                                       " AND booked_ticket_id IS NOT NULL"), 0);
+    assert_invariants(mdb);
+}
+
+/* ---- a hold racing its user's last payment ---- */
+
+typedef struct {
+    const char *token;
+    long status;
+    char code[32];
+} slow_hold;
+
+static void *hold_slowly(void *arg)
+{
+    slow_hold *h = arg;
+    th_resp r;
+
+    hold(&r, main_h.port, h->token, 92, 392);
+    h->status = r.status;
+    snprintf(h->code, sizeof(h->code), "%s", th_str(&r, "code") ? th_str(&r, "code") : "");
+    th_resp_free(&r);
+    th_thread_client_done();
+    return NULL;
+}
+
+/* The hold of seat 392 is slowed down (a trigger sleeps in its seat
+ * UPDATE) while the user pays for seat 391, its other hold: the payment
+ * must see the new hold and keep the token, or the hold must see the
+ * token ended; never a live hold with no token left to pay it. */
+static void test_hold_racing_last_payment(void **state)
+{
+    char token[128];
+    slow_hold h;
+    pthread_t t;
+    th_resp r;
+    long long ticket;
+    (void)state;
+
+    th_admit(main_h.port, 92, token);
+    charge_ok(main_h.port, token, 92, 500000);
+    ticket = hold_ok(main_h.port, token, 92, 391, NULL);
+    th_db_exec(mdb, "CREATE FUNCTION test_slow_hold() RETURNS trigger LANGUAGE plpgsql AS"
+                    " $$ BEGIN PERFORM pg_sleep(0.8); RETURN NEW; END $$");
+    th_db_exec(mdb, "CREATE TRIGGER test_slow_hold BEFORE UPDATE ON seats FOR EACH ROW"
+                    " WHEN (NEW.seat_id = 392 AND NEW.hold_ticket_id IS NOT NULL)"
+                    " EXECUTE FUNCTION test_slow_hold()");
+    h.token = token;
+    assert_int_equal(pthread_create(&t, NULL, hold_slowly, &h), 0);
+    usleep(300000);             /* the hold is in its seat UPDATE now */
+    pay(&r, main_h.port, token, 92, ticket);
+    assert_int_equal(r.status, 200);
+    pthread_join(t, NULL);
+    th_db_exec(mdb, "DROP TRIGGER test_slow_hold ON seats");
+    th_db_exec(mdb, "DROP FUNCTION test_slow_hold()");
+    if (h.status == 200) {
+        assert_string_equal(th_str(&r, "tokenStat"), "service");
+        th_assert_poll(main_h.port, token, "service");
+    }
+    else {
+        assert_string_equal(th_str(&r, "tokenStat"), "expire");
+        assert_string_equal(h.code, "TOKEN_EXPIRED");
+    }
+    th_resp_free(&r);
+    assert_int_equal(th_db_scalar(mdb,
+        "SELECT count(*) FROM seats st JOIN tickets t ON t.ticket_id = st.hold_ticket_id"
+        " WHERE t.user_id = 92 AND st.booked_ticket_id IS NULL AND st.hold_until > now()"
+        "   AND NOT EXISTS (SELECT 1 FROM queue_tokens q WHERE q.user_id = 92"
+        "                      AND q.state = 'service' AND q.expires_at > now())"), 0);
+    assert_invariants(mdb);
+}
+
+/* ---- idempotency keys older than 24 hours are deleted ---- */
+
+static int old_keys_gone(void *arg)
+{
+    (void)arg;
+    return th_db_scalar(mdb, "SELECT count(*) FROM charge_requests"
+                             " WHERE idempotency_key LIKE 'old-%%'") == 0;
+}
+
+static void test_old_keys_swept(void **state)
+{
+    (void)state;
+    th_db_exec(mdb, "INSERT INTO charge_requests (user_id, idempotency_key, amount, created_at)"
+                    " SELECT 93, 'old-' || g, 1000, now() - interval '25 hours'"
+                    "   FROM generate_series(1, 50) g");
+    th_db_exec(mdb, "INSERT INTO charge_requests (user_id, idempotency_key, amount, created_at)"
+                    " VALUES (93, 'young', 1000, now() - interval '23 hours')");
+    th_db_exec(mdb, "UPDATE queue_state SET keys_swept_at = '-infinity'");   /* due now */
+    assert_true(th_wait_until(old_keys_gone, NULL, 10));
+    assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM charge_requests"
+                                       " WHERE idempotency_key = 'young'"), 1);
+}
+
 /* ---- the ledger invariant after a mixed concurrent run ---- */
 
 #define MIX_USERS 50
@@ -1577,6 +1710,9 @@ int main(void)
         cmocka_unit_test(test_payment_races_hold_expiry),
         cmocka_unit_test(test_payment_races_other_hold),
         cmocka_unit_test(test_hold_expired_errors),
+        cmocka_unit_test(test_hold_ends_at_schedule_start),
+        cmocka_unit_test(test_hold_racing_last_payment),
+        cmocka_unit_test(test_old_keys_swept),
         cmocka_unit_test(test_ledger_invariant_mixed_run),
     };
     return cmocka_run_group_tests_name("payments", tests, setup, teardown);
