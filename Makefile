@@ -17,7 +17,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 APR_CFLAGS = $(shell apr-1-config --cflags --cppflags --includes)
 APR_LIBS   = $(shell apr-1-config --link-ld) $(shell apu-1-config --link-ld)
 
-.PHONY: all deps build-deps test-deps module install run test unit itest runtest asan-module bench clean distclean
+.PHONY: all deps build-deps test-deps fuzz fuzz-replay module install run test unit itest runtest asan-module bench clean distclean
 
 all: module
 
@@ -91,8 +91,49 @@ runtest: test-deps
 
 test: test-deps
 	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory fuzz-replay
 	$(MAKE) --no-print-directory itest
 	$(MAKE) --no-print-directory runtest
+
+# ---- fuzzing: libFuzzer targets over the core (tests/fuzz/); `make test`
+# replays their corpora with gcc's sanitizers, `make fuzz` fuzzes ----
+
+FUZZ_TARGETS := body route token config
+FUZZ_SECONDS ?= 60
+FUZZ_REPLAYS := $(patsubst %,$(BUILD)/fuzz/replay_%,$(FUZZ_TARGETS))
+FUZZERS      := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+
+$(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(CORE_SRC) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) -g -O1 $(WARN) $(SAN_FLAGS) $(APR_CFLAGS) -Imod_ticket -Itests/fuzz -o $@ \
+	    $< tests/fuzz/replay.c $(CORE_SRC) -ljson-c -lcrypto $(APR_LIBS)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(CORE_SRC) $(HEADERS)
+	@mkdir -p $(@D)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	    $(WARN) $(APR_CFLAGS) -Imod_ticket -Itests/fuzz -o $@ $< $(CORE_SRC) \
+	    -ljson-c -lcrypto $(APR_LIBS)
+
+fuzz-replay: deps $(FUZZ_REPLAYS)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	    ASAN_OPTIONS=detect_leaks=0 $(BUILD)/fuzz/replay_$$t tests/fuzz/corpus/$$t; done
+
+# Each target FUZZ_SECONDS from its corpus and dictionary; what found new
+# paths is merged into tests/fuzz/corpus/ (commit it), and a crash fails.
+fuzz:
+	@scripts/deps.sh fuzz
+	$(MAKE) --no-print-directory $(FUZZERS)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	    rm -rf $(BUILD)/fuzz/new/$$t; mkdir -p $(BUILD)/fuzz/new/$$t $(BUILD)/fuzz/crashes; \
+	    echo "== fuzz_$$t, $(FUZZ_SECONDS) s"; \
+	    $(BUILD)/fuzz/fuzz_$$t $(BUILD)/fuzz/new/$$t tests/fuzz/corpus/$$t \
+	        -dict=tests/fuzz/$$t.dict -max_total_time=$(FUZZ_SECONDS) \
+	        -artifact_prefix=$(BUILD)/fuzz/crashes/$$t- -print_final_stats=1 2>&1 \
+	        | grep -E '^(#[0-9]+ +DONE|Done|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY)' ; \
+	    $(BUILD)/fuzz/fuzz_$$t -merge=1 tests/fuzz/corpus/$$t $(BUILD)/fuzz/new/$$t 2>&1 | tail -n 1; \
+	done; \
+	if ls $(BUILD)/fuzz/crashes/* >/dev/null 2>&1; then \
+	    echo "crashes: $$(ls $(BUILD)/fuzz/crashes)"; exit 1; fi
 
 # ---- benchmarks (not part of make test: timed figures are no tests) ----
 

@@ -5,6 +5,7 @@
 #   scripts/deps.sh         also what `make run` needs
 #   scripts/deps.sh test    and what `make test` needs besides
 #   scripts/deps.sh bench   and wrk, for `make bench`
+#   scripts/deps.sh fuzz    clang and its libFuzzer, for `make fuzz`
 set -eu
 PKGS="apache2-dev libaprutil1-dbd-pgsql libjson-c-dev libpq-dev libssl-dev"
 if [ "${1:-all}" != build ]; then
@@ -13,6 +14,9 @@ fi
 if [ "${1:-all}" = test ]; then
     # the tests also run the module on a driver that is not pgsql
     PKGS="$PKGS libaprutil1-dbd-sqlite3"
+fi
+if [ "${1:-all}" = fuzz ]; then
+    PKGS="apache2-dev libjson-c-dev libssl-dev clang libclang-rt-14-dev"
 fi
 if [ "${1:-all}" = bench ]; then
     PKGS="$PKGS wrk"
