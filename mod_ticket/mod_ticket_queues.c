@@ -67,7 +67,7 @@ static json_object *waiting_body(request_rec *r, const char *user_token,
                                  int64_t seq, const tk_queue_view *v)
 {
     json_object *body = new_body(user_token);
-    int64_t position = tk_queue_position(seq, v->head);
+    int64_t position = tk_queue_place(v, seq);
     int64_t free_slots = mt_conf_number(r->server, TK_CONF_CAPACITY) - v->in_service;
     int64_t eta;
 

@@ -6,11 +6,18 @@
  * atomic: head only ever grows (compare-and-swap), the counters take the
  * newest refresh. A reader may see head and counters from two refreshes;
  * both are true of the recent past, which is all a poll promises. The
+ * gaps (numbers that never were entries) are read whole or not at all:
+ * a sequence lock (odd while written), so that a poll never subtracts a
+ * gap twice or half; a reader that cannot get a whole copy uses none
+ * (positions then count the gap's numbers, as before it was known). The
  * segment is kept across graceful restarts (retained data, process pool),
  * so a restart never sends positions back. */
 #include <apr_atomic.h>
 #include <apr_shm.h>
+#include <apr_thread_proc.h>
 #include "mod_ticket_private.h"
+
+#define GAP_READ_TRIES 100
 
 typedef struct {
     volatile apr_uint64_t head;
@@ -20,6 +27,9 @@ typedef struct {
     volatile apr_uint64_t refreshed_at;
     volatile apr_uint64_t heartbeat;
     volatile apr_uint64_t serving;      /* the handler has run: 1 */
+    volatile apr_uint64_t gaps_version; /* odd while the gaps are written */
+    volatile apr_uint64_t ngaps;
+    volatile apr_uint64_t gaps[TK_QUEUE_MAX_GAPS][2];
 } mt_shared;
 
 typedef struct {
@@ -58,6 +68,66 @@ apr_status_t mt_snapshot_attach(apr_pool_t *pconf, server_rec *s)
     return APR_SUCCESS;
 }
 
+static void read_gaps(tk_queue_view *view)
+{
+    apr_uint64_t v;
+    int tries, i;
+
+    for (tries = 0; tries < GAP_READ_TRIES; ++tries) {
+        if ((v = apr_atomic_read64(&shared->gaps_version)) & 1) {
+            apr_thread_yield();
+            continue;
+        }
+        view->ngaps = (int)apr_atomic_read64(&shared->ngaps);
+        for (i = 0; i < view->ngaps && i < TK_QUEUE_MAX_GAPS; ++i) {
+            view->gaps[i][0] = (int64_t)apr_atomic_read64(&shared->gaps[i][0]);
+            view->gaps[i][1] = (int64_t)apr_atomic_read64(&shared->gaps[i][1]);
+        }
+        if (apr_atomic_read64(&shared->gaps_version) == v) {
+            return;
+        }
+    }
+    view->ngaps = 0;
+}
+
+/* Takes the gaps' lock: the odd version it set. One held for a second
+ * belongs to a writer that died (a child killed while writing): taken over. */
+static apr_uint64_t lock_gaps(void)
+{
+    apr_time_t since = 0;
+    apr_uint64_t seen;
+
+    for (;;) {
+        seen = apr_atomic_read64(&shared->gaps_version);
+        if (!(seen & 1) && apr_atomic_cas64(&shared->gaps_version, seen + 1, seen) == seen) {
+            return seen + 1;
+        }
+        if (seen & 1) {
+            if (!since) {
+                since = apr_time_now();
+            }
+            else if (apr_time_now() - since > apr_time_from_sec(1)
+                     && apr_atomic_cas64(&shared->gaps_version, seen + 2, seen) == seen) {
+                return seen + 2;
+            }
+        }
+        apr_thread_yield();
+    }
+}
+
+static void write_gaps(const tk_queue_view *next)
+{
+    apr_uint64_t version = lock_gaps();
+    int i, n = next->ngaps < TK_QUEUE_MAX_GAPS ? next->ngaps : TK_QUEUE_MAX_GAPS;
+
+    apr_atomic_set64(&shared->ngaps, (apr_uint64_t)n);
+    for (i = 0; i < n; ++i) {
+        apr_atomic_set64(&shared->gaps[i][0], (apr_uint64_t)next->gaps[i][0]);
+        apr_atomic_set64(&shared->gaps[i][1], (apr_uint64_t)next->gaps[i][1]);
+    }
+    apr_atomic_set64(&shared->gaps_version, version + 1);
+}
+
 void mt_snapshot_read(tk_queue_view *view)
 {
     if (!shared) {
@@ -70,6 +140,7 @@ void mt_snapshot_read(tk_queue_view *view)
         (int64_t)apr_atomic_read64(&shared->admitted_last_minute);
     view->in_service = (int64_t)apr_atomic_read64(&shared->in_service);
     view->refreshed_at = (int64_t)apr_atomic_read64(&shared->refreshed_at);
+    read_gaps(view);
 }
 
 void mt_snapshot_merge(const tk_queue_view *next)
@@ -95,6 +166,7 @@ void mt_snapshot_merge(const tk_queue_view *next)
                          (apr_uint64_t)next->admitted_last_minute);
         apr_atomic_set64(&shared->in_service, (apr_uint64_t)next->in_service);
         apr_atomic_set64(&shared->refreshed_at, (apr_uint64_t)next->refreshed_at);
+        write_gaps(next);
     }
 }
 
@@ -114,6 +186,7 @@ void mt_snapshot_merge_result(const PGresult *res)
     view.admitted_last_minute = view_column(res, "admitted_last_minute");
     view.in_service = view_column(res, "in_service");
     view.refreshed_at = view_column(res, "advanced_us");
+    tk_queue_read_gaps(mt_result_text(res, "gaps"), &view);
     mt_snapshot_merge(&view);
 }
 

@@ -1,9 +1,66 @@
 /* tk_queue.c: waiting-room arithmetic (tk_queue.h). */
+#include <stdlib.h>
+#include <errno.h>
 #include "tk_queue.h"
 
 int64_t tk_queue_position(int64_t seq, int64_t head)
 {
     return seq > head ? seq - head : 0;
+}
+
+int64_t tk_queue_place(const tk_queue_view *v, int64_t seq)
+{
+    int64_t position = tk_queue_position(seq, v->head);
+    int i;
+
+    for (i = 0; position > 0 && i < v->ngaps && i < TK_QUEUE_MAX_GAPS; ++i) {
+        int64_t lo = v->gaps[i][0] > v->head ? v->gaps[i][0] : v->head + 1;
+        int64_t hi = v->gaps[i][1] < seq ? v->gaps[i][1] : seq - 1;
+        if (lo <= hi) {
+            position -= hi - lo + 1;
+        }
+    }
+    return position < 1 && seq > v->head ? 1 : position;
+}
+
+int tk_queue_read_gaps(const char *text, tk_queue_view *v)
+{
+    const char *p = text;
+    int64_t pair[2];
+    int n = 0, k = 0;
+    char *end;
+
+    v->ngaps = 0;
+    if (!p || *p++ != '{') {
+        return -1;
+    }
+    while (*p && *p != '}') {
+        errno = 0;
+        pair[k] = strtoll(p, &end, 10);
+        if (end == p || errno || (*end != ',' && *end != '}')
+            || (*end == ',' && end[1] == '}')) {
+            v->ngaps = 0;
+            return -1;
+        }
+        p = *end == ',' ? end + 1 : end;
+        if (++k == 2) {
+            k = 0;
+            if (pair[0] > pair[1]) {
+                v->ngaps = 0;
+                return -1;
+            }
+            if (n < TK_QUEUE_MAX_GAPS) {
+                v->gaps[n][0] = pair[0];
+                v->gaps[n][1] = pair[1];
+                v->ngaps = ++n;
+            }
+        }
+    }
+    if (*p != '}' || p[1] != '\0' || k != 0) {
+        v->ngaps = 0;
+        return -1;
+    }
+    return 0;
 }
 
 int64_t tk_queue_eta_seconds(int64_t position, int64_t admitted_last_minute)

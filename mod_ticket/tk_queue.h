@@ -15,6 +15,8 @@
 #define TK_POLL_MAX_MS 30000
 #define TK_ETA_UNKNOWN (-1)
 
+#define TK_QUEUE_MAX_GAPS 8
+
 /* A host's view of the queue (the database's queue_state row). */
 typedef struct {
     int64_t head;                 /* highest seq that is no longer waiting */
@@ -22,11 +24,24 @@ typedef struct {
     int64_t admitted_last_minute; /* admissions in the minute before it */
     int64_t in_service;           /* live service tokens at the refresh */
     int64_t refreshed_at;         /* apr_time_t of the refresh, 0 = never */
+    /* numbers above head that never were entries (the sequence skips up
+     * to 32 after a database crash): [lo, hi] each, the largest few */
+    int ngaps;
+    int64_t gaps[TK_QUEUE_MAX_GAPS][2];
 } tk_queue_view;
 
 /* Position of a waiting token (>= 1), or 0 when head has passed it (the
  * token may have been admitted: ask the database). */
 int64_t tk_queue_position(int64_t seq, int64_t head);
+
+/* The same, not counting the view's gaps between head and seq: the
+ * waiting tokens ahead plus one (and a few numbers of failed entries). */
+int64_t tk_queue_place(const tk_queue_view *v, int64_t seq);
+
+/* Reads the gaps of a queue_state row, PostgreSQL's text of a bigint[]
+ * of lo, hi pairs ("{2,32,40,44}"), into v: 0, or -1 (and no gaps) when
+ * it is not that. More than TK_QUEUE_MAX_GAPS pairs keep the first. */
+int tk_queue_read_gaps(const char *text, tk_queue_view *v);
 
 /* Seconds until admission at the measured rate, rounded up, or
  * TK_ETA_UNKNOWN while nobody was admitted in the last minute. */

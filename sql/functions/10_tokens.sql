@@ -49,6 +49,6 @@ CREATE OR REPLACE FUNCTION ticket_queue_view() RETURNS ticket_queue_view
 LANGUAGE sql STABLE
 SET search_path = public, pg_temp AS $$
     SELECT s.head, s.waiting, s.admitted_last_minute, s.in_service,
-           (extract(epoch FROM s.advanced_at) * 1000000)::bigint
+           (extract(epoch FROM s.advanced_at) * 1000000)::bigint, s.gaps
       FROM queue_state s
 $$;

@@ -82,6 +82,37 @@ BEGIN
 END
 $$;
 
+-- The lo, hi pairs of a gaps array, as rows.
+CREATE OR REPLACE FUNCTION ticket_gap_pairs(p_gaps bigint[],
+    OUT lo bigint, OUT hi bigint) RETURNS SETOF record
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT p_gaps[i], p_gaps[i + 1]
+      FROM generate_subscripts(p_gaps, 1) AS i WHERE i % 2 = 1
+$$;
+
+-- The gaps (numbers that never were entries) above p_head: p_gaps, and
+-- those among the numbers drawn since p_scanned (up to p_max, all
+-- committed or rolled back: admission holds the queue fence), the
+-- largest TK_QUEUE_MAX_GAPS (8) kept; a smaller one left out only makes
+-- positions count a few numbers of failed entries.
+CREATE OR REPLACE FUNCTION ticket_queue_gaps(p_gaps bigint[], p_scanned bigint,
+    p_max bigint, p_head bigint) RETURNS bigint[]
+LANGUAGE sql STABLE
+SET search_path = public, pg_temp AS $$
+    SELECT coalesce(array_agg(x ORDER BY n, k), '{}')
+      FROM (SELECT g.lo, g.hi, row_number() OVER (ORDER BY g.hi - g.lo DESC, g.lo) AS n
+              FROM (SELECT lo, hi FROM ticket_gap_pairs(p_gaps)
+                    UNION
+                    SELECT prev + 1, seq - 1
+                      FROM (SELECT seq, lag(seq) OVER (ORDER BY seq) AS prev
+                              FROM queue_tokens
+                             WHERE seq >= p_scanned AND seq <= p_max) d
+                     WHERE seq - prev > 1) g
+             WHERE g.hi > p_head) kept
+      CROSS JOIN LATERAL (VALUES (1, kept.lo), (2, kept.hi)) AS v(k, x)
+     WHERE kept.n <= 8
+$$;
+
 -- Admits the oldest waiting tokens while fewer than p_capacity are in
 -- service, expires service tokens past their time, and records the queue's
 -- state. Safe with several hosts: they take turns on the lock, and each
@@ -106,6 +137,9 @@ DECLARE
     v_recounted timestamptz;
     v_rate_at timestamptz;
     v_swept timestamptz;
+    v_gaps bigint[];
+    v_scanned bigint;
+    v_skipped bigint;
     v_head bigint;
     v_live bigint;
     v_max bigint;
@@ -121,8 +155,10 @@ BEGIN
     PERFORM pg_advisory_xact_lock(120112302568555);
     v_now := clock_timestamp();
     SELECT s.in_service, s.advanced_at, s.recounted_at, s.rate_counted_at,
-           s.admitted_last_minute, s.head, s.keys_swept_at
-      INTO v_live, v_last, v_recounted, v_rate_at, v_rate, v_head, v_swept
+           s.admitted_last_minute, s.head, s.keys_swept_at, s.gaps,
+           s.gaps_scanned
+      INTO v_live, v_last, v_recounted, v_rate_at, v_rate, v_head, v_swept,
+           v_gaps, v_scanned
       FROM queue_state s;
     IF v_recounted < v_now - interval '1 minute' OR v_last > v_now THEN
         SELECT count(*) INTO v_live FROM queue_tokens
@@ -152,7 +188,10 @@ BEGIN
     SELECT coalesce(max(seq), 0) INTO v_max FROM queue_tokens;
     SELECT coalesce(min(seq) - 1, v_max) INTO v_head_now
       FROM queue_tokens WHERE state = 'wait' AND seq > v_head;
-    v_waiting := v_max - v_head_now;    -- counts numbers of failed entries too
+    v_gaps := ticket_queue_gaps(v_gaps, v_scanned, v_max, v_head_now);
+    SELECT coalesce(sum(hi - greatest(lo, v_head_now + 1) + 1), 0) INTO v_skipped
+      FROM ticket_gap_pairs(v_gaps) WHERE hi > v_head_now;
+    v_waiting := v_max - v_head_now - v_skipped;
     -- the rate is a minute's count: once a second is often enough (payments
     -- admit many times a second, and the count is O(admissions a minute))
     IF v_rate_at < v_now - interval '1 second' THEN
@@ -167,7 +206,8 @@ BEGIN
        SET head = greatest(head, v_head_now), waiting = v_waiting,
            admitted_last_minute = v_rate, in_service = v_live + admitted,
            advanced_at = v_now, recounted_at = v_recounted,
-           rate_counted_at = v_rate_at;
+           rate_counted_at = v_rate_at, gaps = v_gaps,
+           gaps_scanned = greatest(gaps_scanned, v_max);
 
     -- idempotency keys older than 24 hours are forgotten (ticket_charge
     -- treats them as new): at most 1,000 a minute, oldest first

@@ -123,6 +123,31 @@ long long th_app_statements(PGconn *c, const char *db)
         "   AND s.query NOT LIKE '%%ticket_admit%%'", db);
 }
 
+void th_pg_crash(void)
+{
+    char path[600], cmd[1200];
+    FILE *f;
+    long pid = 0;
+    int i;
+
+    snprintf(path, sizeof(path), "%s/postmaster.pid", th_env("TK_PGDATA"));
+    f = fopen(path, "r");
+    assert_non_null(f);
+    assert_int_equal(fscanf(f, "%ld", &pid), 1);
+    fclose(f);
+    assert_int_equal(kill((pid_t)pid, SIGKILL), 0);
+    /* its backends notice and go (until then the old shared memory is in
+     * use, and the start refuses); then the cluster recovers at start */
+    snprintf(cmd, sizeof(cmd),
+             "runuser -u postgres -- %s/pg_ctl -D %s -l %s/server.log -w -t 60 start"
+             " >/dev/null 2>&1", th_env("TK_PG_BIN"), th_env("TK_PGDATA"),
+             th_env("TK_PGDATA"));
+    for (i = 0; i < 50 && system(cmd) != 0; ++i) {
+        usleep(200000);
+    }
+    assert_true(i < 50);
+}
+
 void th_pg_ctl(const char *action)
 {
     char cmd[2048];

@@ -26,6 +26,9 @@ void th_db_text(PGconn *c, char *out, size_t n, const char *fmt, ...);
 /* Statements the module's role ran in database db so far (other than
  * the admission job's), by pg_stat_statements. */
 long long th_app_statements(PGconn *c, const char *db);
+/* Kills the cluster's postmaster (SIGKILL, a crash), waits for its
+ * backends to go, and starts it again (crash recovery). */
+void th_pg_crash(void);
 /* Stops or starts the cluster (as its owner). */
 void th_pg_ctl(const char *action);
 

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
@@ -232,9 +233,78 @@ static void test_behind_free_slots(void **state)
                                             TK_ETA_UNKNOWN), TK_POLL_MIN_MS);
 }
 
+/* Numbers that never were entries (a sequence's skip after a crash) are
+ * not counted ahead of a token. */
+static void test_place_skips_gaps(void **state)
+{
+    tk_queue_view v = {0};
+    (void)state;
+
+    v.head = 4;
+    assert_int_equal(tk_queue_place(&v, 38), 34);             /* no gaps known */
+    v.ngaps = 1;
+    v.gaps[0][0] = 6;                                        /* 6..37 skipped */
+    v.gaps[0][1] = 37;
+    assert_int_equal(tk_queue_place(&v, 5), 1);
+    assert_int_equal(tk_queue_place(&v, 38), 2);
+    assert_int_equal(tk_queue_place(&v, 39), 3);
+    v.ngaps = 2;
+    v.gaps[1][0] = 40;                                       /* and 40 */
+    v.gaps[1][1] = 40;
+    assert_int_equal(tk_queue_place(&v, 41), 4);
+    /* a gap partly at or below head counts only above it */
+    v.head = 20;
+    assert_int_equal(tk_queue_place(&v, 38), 1);
+    assert_int_equal(tk_queue_place(&v, 41), 3);
+    /* passed by head: 0 as before */
+    assert_int_equal(tk_queue_place(&v, 20), 0);
+    /* gaps never make a waiting token vanish */
+    v.head = 0;
+    v.ngaps = 1;
+    v.gaps[0][0] = 1;
+    v.gaps[0][1] = 100;
+    assert_int_equal(tk_queue_place(&v, 50), 1);
+}
+
+static void test_read_gaps(void **state)
+{
+    tk_queue_view v;
+    char many[400];
+    int i, n = 0;
+    (void)state;
+
+    assert_int_equal(tk_queue_read_gaps("{}", &v), 0);
+    assert_int_equal(v.ngaps, 0);
+    assert_int_equal(tk_queue_read_gaps("{2,32,40,44}", &v), 0);
+    assert_int_equal(v.ngaps, 2);
+    assert_int_equal(v.gaps[0][0], 2);
+    assert_int_equal(v.gaps[0][1], 32);
+    assert_int_equal(v.gaps[1][0], 40);
+    assert_int_equal(v.gaps[1][1], 44);
+    assert_int_equal(tk_queue_read_gaps("{9223372036854775806,9223372036854775807}", &v), 0);
+    assert_int_equal(v.gaps[0][1], INT64_MAX);
+    static const char *const bad[] = {NULL, "", "{", "{1}", "{1,2,3}", "{2,1}",
+        "{1,2}x", "{a,b}", "{1,,2}", "[1,2]", "{1,2,}", "{99999999999999999999,1}"};
+    for (i = 0; i < (int)(sizeof(bad) / sizeof(bad[0])); ++i) {
+        if (tk_queue_read_gaps(bad[i], &v) != -1 || v.ngaps != 0) {
+            fail_msg("gaps '%s' accepted", bad[i] ? bad[i] : "(null)");
+        }
+    }
+    n += snprintf(many + n, sizeof(many) - (size_t)n, "{");
+    for (i = 0; i < TK_QUEUE_MAX_GAPS + 3; ++i) {
+        n += snprintf(many + n, sizeof(many) - (size_t)n, "%s%d,%d", i ? "," : "",
+                      10 * i, 10 * i + 5);
+    }
+    snprintf(many + n, sizeof(many) - (size_t)n, "}");
+    assert_int_equal(tk_queue_read_gaps(many, &v), 0);
+    assert_int_equal(v.ngaps, TK_QUEUE_MAX_GAPS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_place_skips_gaps),
+        cmocka_unit_test(test_read_gaps),
         cmocka_unit_test(test_behind_free_slots),
         cmocka_unit_test(test_poll_limits),
         cmocka_unit_test(test_position),
