@@ -103,6 +103,9 @@ void th_db_create(const char *db, int users)
 
     th_db_exec(c, "DROP DATABASE IF EXISTS %s WITH (FORCE)", db);
     th_db_exec(c, "CREATE DATABASE %s TEMPLATE ticket_template OWNER ticket_owner", db);
+    /* as scripts/lib.sh's db_create: only the module's role may connect */
+    th_db_exec(c, "REVOKE ALL ON DATABASE %s FROM PUBLIC", db);
+    th_db_exec(c, "GRANT CONNECT ON DATABASE %s TO ticket", db);
     PQfinish(c);
     c = connect_db(db);
     th_db_exec(c, "INSERT INTO users (user_id, user_name) SELECT g, 'user' || g"
