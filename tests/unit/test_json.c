@@ -289,6 +289,22 @@ static void test_parse_object_ok(void **state)
     json_object_put(o);
 }
 
+/* Every text of bad[0..n) is refused by tk_json_parse_object. */
+static void assert_all_refused(const char *const *bad, size_t n, const char *why)
+{
+    size_t i;
+    json_object *o;
+
+    for (i = 0; i < n; ++i) {
+        if ((o = parse(bad[i])) != NULL) {
+            json_object_put(o);
+            fail_msg("tk_json_parse_object accepted %s: %s", why, bad[i]);
+        }
+    }
+}
+#define ASSERT_ALL_REFUSED(bad, why) \
+    assert_all_refused(bad, sizeof(bad) / sizeof(bad[0]), why)
+
 /* A key twice, at any depth and however it is escaped, and U+0000 in a
  * key or a string: not strict (the last duplicate would win, and "1\0junk"
  * would read as "1"). */
@@ -314,13 +330,7 @@ static void test_parse_object_duplicates_and_nul(void **state)
     json_object *o;
     (void)state;
 
-    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); ++i) {
-        o = parse(bad[i]);
-        if (o) {
-            json_object_put(o);
-            fail_msg("accepted: %s", bad[i]);
-        }
-    }
+    ASSERT_ALL_REFUSED(bad, "a key twice or U+0000");
     for (i = 0; i < sizeof(good) / sizeof(good[0]); ++i) {
         o = parse(good[i]);
         if (!o) {
@@ -333,40 +343,25 @@ static void test_parse_object_duplicates_and_nul(void **state)
 
 static void test_parse_object_not_object(void **state)
 {
-    static const char *bad[] = {
+    static const char *const bad[] = {
         "[1]", "[]", "1", "0", "-1", "1.5", "\"x\"", "\"\"", "true", "false",
         "null", " [ {} ] ", "  7\n",
     };
-    size_t i;
-    json_object *o;
     (void)state;
-    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); ++i) {
-        o = parse(bad[i]);
-        if (o) {
-            json_object_put(o);
-            fail_msg("tk_json_parse_object accepted a non-object: %s", bad[i]);
-        }
-    }
+    ASSERT_ALL_REFUSED(bad, "a non-object");
 }
 
 static void test_parse_object_invalid(void **state)
 {
-    static const char *bad[] = {
+    static const char *const bad[] = {
         "", "{", "{\"a\":1", "{\"a\":1}x", "{\"a\":1}{}", "{'a':1}",
         "{\"a\":NaN}", "{\"a\":1,}", "{\"a\":01}", "{/*c*/}",
         "{\"a\":9223372036854775808}", "{\"a\":-9223372036854775809}",
         "{\"a\":\"\\q\"}",
     };
-    size_t i;
     json_object *o;
     (void)state;
-    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); ++i) {
-        o = parse(bad[i]);
-        if (o) {
-            json_object_put(o);
-            fail_msg("tk_json_parse_object accepted invalid JSON: %s", bad[i]);
-        }
-    }
+    ASSERT_ALL_REFUSED(bad, "invalid JSON");
     assert_null(tk_json_parse_object(NULL, 0));
     assert_null(tk_json_parse_object("{}", 1));
     o = tk_json_parse_object("{}xyz", 2);
