@@ -15,7 +15,7 @@ TMP=$(mktemp -d /tmp/mod_ticket-bench.XXXXXX)
 chmod 755 "$TMP"
 PGDATA=$TMP/pg
 PGPORT=$(tk_hash_port 10000 10000 "$TMP")
-export PGPASSFILE=$TMP/pgpass
+export PGPASSFILE=$TMP/pgpass PGHOST=$TMP/sock
 mkdir -p "$OUT"
 
 cleanup() {
@@ -46,7 +46,7 @@ new_secret "$TMP/secret"
 # ---- C2 first: it sizes the data (no timed scenario may run dry) ----
 pgbench_tps() {
     "$PG_BIN/pgbench" -n -c $CONNS -j $THREADS -T "$1" -f "$TK_ROOT/bench/update.sql" \
-        -h 127.0.0.1 -p "$PGPORT" -U ticket bench 2>/dev/null \
+        -p "$PGPORT" -U ticket bench 2>/dev/null \
         | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
 }
 # the C2 ceiling's table: single-row updates over 100,000 rows
@@ -194,7 +194,7 @@ apache2 -f "$TMP/storm/httpd.conf" -D FOREGROUND &
 httpd=$!
 wait_httpd
 storm_ok=0
-"$TK_ROOT/build/bench/storm" "$PORT" "host=127.0.0.1 port=$PGPORT dbname=storm user=postgres" \
+"$TK_ROOT/build/bench/storm" "$PORT" "host=$PGHOST port=$PGPORT dbname=storm user=postgres" \
     20000 100 64 > "$OUT/storm.txt" || storm_ok=$?
 
 {

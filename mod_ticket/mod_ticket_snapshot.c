@@ -90,42 +90,66 @@ static void read_gaps(tk_queue_view *view)
     view->ngaps = 0;
 }
 
-/* Takes the gaps' lock: the odd version it set. One held for a second
- * belongs to a writer that died (a child killed while writing): taken over. */
+/* Takes the gaps' lock: the odd version it set. The same odd version for
+ * a second belongs to a writer that died (a child killed while writing):
+ * taken over (a live one releases only its own version, see write_gaps). */
 static apr_uint64_t lock_gaps(void)
 {
     apr_time_t since = 0;
-    apr_uint64_t seen;
+    apr_uint64_t seen, held = 0;
 
     for (;;) {
         seen = apr_atomic_read64(&shared->gaps_version);
-        if (!(seen & 1) && apr_atomic_cas64(&shared->gaps_version, seen + 1, seen) == seen) {
-            return seen + 1;
+        if (!(seen & 1)) {
+            if (apr_atomic_cas64(&shared->gaps_version, seen + 1, seen) == seen) {
+                return seen + 1;
+            }
         }
-        if (seen & 1) {
-            if (!since) {
-                since = apr_time_now();
-            }
-            else if (apr_time_now() - since > apr_time_from_sec(1)
-                     && apr_atomic_cas64(&shared->gaps_version, seen + 2, seen) == seen) {
-                return seen + 2;
-            }
+        else if (seen != held) {
+            held = seen;                    /* another holder: wait anew */
+            since = apr_time_now();
+        }
+        else if (apr_time_now() - since > apr_time_from_sec(1)
+                 && apr_atomic_cas64(&shared->gaps_version, seen + 2, seen) == seen) {
+            return seen + 2;
         }
         apr_thread_yield();
     }
 }
 
+static int same_gaps(const tk_queue_view *next)
+{
+    tk_queue_view now;
+    int i;
+
+    read_gaps(&now);
+    if (now.ngaps != next->ngaps) {
+        return 0;
+    }
+    for (i = 0; i < now.ngaps; ++i) {
+        if (now.gaps[i][0] != next->gaps[i][0] || now.gaps[i][1] != next->gaps[i][1]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static void write_gaps(const tk_queue_view *next)
 {
-    apr_uint64_t version = lock_gaps();
+    apr_uint64_t version;
     int i, n = next->ngaps < TK_QUEUE_MAX_GAPS ? next->ngaps : TK_QUEUE_MAX_GAPS;
 
+    if (same_gaps(next)) {
+        return;                 /* most refreshes: readers are not disturbed */
+    }
+    version = lock_gaps();
     apr_atomic_set64(&shared->ngaps, (apr_uint64_t)n);
     for (i = 0; i < n; ++i) {
         apr_atomic_set64(&shared->gaps[i][0], (apr_uint64_t)next->gaps[i][0]);
         apr_atomic_set64(&shared->gaps[i][1], (apr_uint64_t)next->gaps[i][1]);
     }
-    apr_atomic_set64(&shared->gaps_version, version + 1);
+    /* only if nobody took the lock over meanwhile (then theirs stands) */
+    apr_atomic_cas64(&shared->gaps_version, version + 1, version);
 }
 
 void mt_snapshot_read(tk_queue_view *view)

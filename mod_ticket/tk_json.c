@@ -27,6 +27,24 @@ static int is_hex(char c)
 }
 
 
+/* The value of 4 hex digits at p, or -1. */
+static long hex4(const char *p, const char *end)
+{
+    long v = 0;
+    int i;
+
+    if (end - p < 4) {
+        return -1;
+    }
+    for (i = 0; i < 4; ++i) {
+        if (!is_hex(p[i])) {
+            return -1;
+        }
+        v = v * 16 + (p[i] <= '9' ? p[i] - '0' : (p[i] | 0x20) - 'a' + 10);
+    }
+    return v;
+}
+
 static int scan_string(scan *s)
 {
     ++s->p;                         /* opening quote */
@@ -53,14 +71,23 @@ static int scan_string(scan *s)
             }
             c = (unsigned char)*s->p++;
             if (c == 'u') {
-                if (s->end - s->p < 4 || !is_hex(s->p[0]) || !is_hex(s->p[1])
-                    || !is_hex(s->p[2]) || !is_hex(s->p[3])) {
-                    return 0;
-                }
-                if (memcmp(s->p, "0000", 4) == 0) {
-                    return 0;       /* U+0000 ends C strings early */
+                long u = hex4(s->p, s->end), low;
+                if (u < 0 || u == 0) {
+                    return 0;       /* (U+0000 ends C strings early) */
                 }
                 s->p += 4;
+                if (u >= 0xDC00 && u <= 0xDFFF) {
+                    return 0;       /* a low surrogate alone */
+                }
+                if (u >= 0xD800 && u <= 0xDBFF) {
+                    /* a high one needs its low one, or json-c makes both
+                     * U+FFFD and two different keys the same */
+                    if (s->end - s->p < 6 || s->p[0] != '\\' || s->p[1] != 'u'
+                        || (low = hex4(s->p + 2, s->end)) < 0xDC00 || low > 0xDFFF) {
+                        return 0;
+                    }
+                    s->p += 6;
+                }
             }
             else if (!strchr("\"\\/bfnrt", c)) {
                 return 0;

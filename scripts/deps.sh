@@ -40,6 +40,7 @@ apt-get update -qq
 prc=${TK_POLICY_RC:-/usr/sbin/policy-rc.d}
 if [ ! -e "$prc" ]; then
     trap 'rm -f "$prc"' EXIT
+    trap 'exit 130' INT TERM HUP      # (dash runs EXIT's trap on exit only)
     printf '#!/bin/sh\nexit 101\n' > "$prc"
     chmod +x "$prc"
 fi

@@ -17,8 +17,9 @@ cleanup() {
     if [ "${failed:-1}" = 0 ]; then rm -rf "$TMP"; else echo "kept for inspection: $TMP"; fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM HUP          # (dash runs EXIT's trap on exit only)
 
-export PGPASSFILE=$TMP/pgpass           # the harness's libpq reads it too
+export PGPASSFILE=$TMP/pgpass PGHOST=$TMP/sock   # the harness's libpq reads them too
 pg_init "$PGDATA" "$PGPORT" test
 pg_start "$PGDATA"
 db_create "$PGPORT" ticket_template >/dev/null

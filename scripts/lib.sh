@@ -1,9 +1,12 @@
 # scripts/lib.sh: shell helpers shared by run.sh, itest.sh and bench.
 #
 # PostgreSQL never runs as root: as root we run it as `postgres`. Its
-# clusters let no other local account in: the socket (in the cluster's
-# own folder, mode 0700) takes only its OS user (peer), TCP only the
-# passwords of a pass file that only we can read (scram-sha-256). In each
+# clusters let no other local account in: they listen on no TCP port (so
+# nobody can stand in for one while it is down and be sent a password),
+# only on a socket in a folder that postgres, we and Apache's group may
+# enter (mode 0750), and every role needs its password from a pass file
+# only we can read (scram-sha-256). Callers export PGHOST (that folder)
+# and PGPASSFILE, which psql, pgbench and the tests' libpq read. In each
 # database the tables and functions belong to ticket_owner (a role nobody
 # logs in as: migrations SET ROLE to it), and the module connects as
 # ticket, which may only read what it reads and run the functions.
@@ -66,28 +69,44 @@ role_password() {
     awk -F: -v r="$1" '$4 == r { print $5; exit }' "$PGPASSFILE"
 }
 
-# pg_init DATADIR PORT [test]: a new cluster on 127.0.0.1:PORT, its socket
-# in DATADIR, pg_stat_statements loaded; "test" trades durability for speed.
-# The passwords of postgres and of the module's role go into $PGPASSFILE
-# (mode 0600), which the caller has set and exported.
+# pg_socket_dir DIR: the socket folder: postgres writes it, Apache's group
+# (www-data) may enter it, nobody else.
+pg_socket_dir() {
+    [ -d "$1" ] || mkdir -m 750 "$1" || die "cannot create $1"
+    if [ "$(id -u)" = 0 ]; then
+        chown -h postgres:www-data "$1"
+        chmod 750 "$1"
+    else
+        chmod 700 "$1"
+    fi
+}
+
+# pg_init DATADIR PORT [test]: a new cluster whose socket (.s.PGSQL.PORT)
+# is in $PGHOST, pg_stat_statements loaded; "test" trades durability for
+# speed. The passwords of postgres and of the module's role go into
+# $PGPASSFILE (mode 0600). The caller has set and exported both.
 pg_init() {
     local dir=$1 port=$2 pwfile
-    : "${PGPASSFILE:?pg_init: set PGPASSFILE}"
+    : "${PGPASSFILE:?pg_init: set PGPASSFILE}" "${PGHOST:?pg_init: set PGHOST}"
+    # what an interrupted first start left (no cluster in it yet) goes
+    [ -d "$dir" ] && [ ! -f "$dir/PG_VERSION" ] && rm -rf "$dir"
     mkdir -m 700 "$dir" || die "cannot create $dir"
     [ "$(id -u)" = 0 ] && chown -h postgres: "$dir"
-    (umask 077 && printf '127.0.0.1:%s:*:postgres:%s\n127.0.0.1:%s:*:%s:%s\n' \
-        "$port" "$(new_password)" "$port" "$TK_RUNTIME" "$(new_password)" > "$PGPASSFILE")
+    pg_socket_dir "$PGHOST"
+    (umask 077 && printf '%s:%s:*:postgres:%s\n%s:%s:*:%s:%s\n' \
+        "$PGHOST" "$port" "$(new_password)" "$PGHOST" "$port" "$TK_RUNTIME" \
+        "$(new_password)" > "$PGPASSFILE")
     # initdb reads the superuser's password from a file of its own
     pwfile=$(mktemp)
     role_password postgres > "$pwfile"
     [ "$(id -u)" = 0 ] && chown postgres: "$pwfile"
     as_pg "$PG_BIN/initdb" -D "$dir" -U postgres --pwfile="$pwfile" \
-        --auth-local=peer --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
+        --auth=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
     rm -f "$pwfile"
     cat >> "$dir/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
+listen_addresses = ''
 port = $port
-unix_socket_directories = '$dir'
+unix_socket_directories = '$PGHOST'
 max_connections = 200
 shared_preload_libraries = 'pg_stat_statements'
 timezone = 'UTC'
@@ -111,11 +130,12 @@ pg_running() {
     as_pg "$PG_BIN/pg_ctl" -D "$1" status >/dev/null 2>&1
 }
 
-# psql_as USER PORT DB [psql args…]: over TCP, with the pass file's password.
+# psql_as USER PORT DB [psql args…]: on the socket in $PGHOST, with the
+# pass file's password.
 psql_as() {
     local u=$1 port=$2 db=$3
     shift 3
-    psql -X -q -w -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U "$u" -d "$db" "$@"
+    psql -X -q -w -v ON_ERROR_STOP=1 -p "$port" -U "$u" -d "$db" "$@"
 }
 
 # psql_owner PORT DB [psql args…]: as the owner of the schema (the
@@ -131,7 +151,9 @@ psql_owner() {
 db_create() {
     local port=$1 db=$2
     # (the password on standard input: a command line is anyone's to read)
+    # (nor in pg_stat_statements, which would keep the statement's text)
     { cat <<'SQL'
+SET pg_stat_statements.track_utility = off;
 SELECT format('CREATE ROLE %I NOLOGIN', :'owner')
  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'owner') \gexec
 SELECT format('CREATE ROLE %I LOGIN', :'runtime')
@@ -144,7 +166,10 @@ SQL
             -c "CREATE DATABASE $db OWNER $TK_OWNER" \
             -c "REVOKE ALL ON DATABASE $db FROM PUBLIC" \
             -c "GRANT CONNECT ON DATABASE $db TO $TK_RUNTIME"
-    psql_as postgres "$port" "$db" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
+    # (PostgreSQL 15 does this already; older ones let anyone create in
+    # public, where the functions' pinned search_path looks)
+    psql_as postgres "$port" "$db" -c "REVOKE CREATE ON SCHEMA public FROM PUBLIC" \
+        -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
 }
 
 # migrate PORT DB: applies the migrations (sql/NNN_*.sql) not applied yet,
@@ -171,5 +196,5 @@ migrate() {
 
 # The module's DBDParams for database DB on PORT, with its password.
 dbd_params() {
-    echo "host=127.0.0.1 port=$1 dbname=$2 user=$TK_RUNTIME password=$(role_password "$TK_RUNTIME") connect_timeout=3 application_name=mod_ticket options='-c statement_timeout=5000'"
+    echo "host=$PGHOST port=$1 dbname=$2 user=$TK_RUNTIME password=$(role_password "$TK_RUNTIME") connect_timeout=3 application_name=mod_ticket options='-c statement_timeout=5000'"
 }

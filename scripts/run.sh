@@ -24,10 +24,11 @@ pg_dir() {
     fi
 }
 PGDATA=$(pg_dir)
+export PGHOST=$(dirname "$PGDATA")/sock
 
 if [ "${1:-}" = --forget ]; then
     pg_stop "$PGDATA"
-    rm -rf "$STATE" "$PGDATA"
+    rm -rf "$STATE" "$PGDATA" "$PGHOST"
     case "$PGDATA" in "$OUTSIDE"/*) rmdir "$(dirname "$PGDATA")" 2>/dev/null || true ;; esac
     echo "forgot the demo state"
     exit 0
@@ -37,7 +38,7 @@ fi
 # from here on (also by pg_ctl and Apache's stop), and it runs once.
 stopping=0
 stop() {
-    trap '' INT TERM
+    trap '' INT TERM HUP QUIT
     [ "$stopping" = 0 ] || return 0
     stopping=1
     echo "== stopping"
@@ -54,7 +55,7 @@ stop() {
     fi
     exit "$1"
 }
-trap 'stop 0' INT TERM
+trap 'stop 0' INT TERM HUP QUIT
 trap 'stop $?' EXIT
 
 mkdir -p "$STATE/logs" "$STATE/run"
@@ -65,8 +66,9 @@ if [ "$PGDATA" != "$STATE/pg" ]; then
     root_dir "$(dirname "$PGDATA")"
 fi
 
-# a cluster from before passwords (trust on 127.0.0.1): demo data only
-if [ -f "$PGDATA/PG_VERSION" ] && [ ! -s "$PGPASSFILE" ]; then
+# a cluster from before passwords and sockets (trust on 127.0.0.1): demo
+# data only
+if [ -f "$PGDATA/PG_VERSION" ] && ! grep -q "^$PGHOST:" "$PGPASSFILE" 2>/dev/null; then
     echo "== $PGDATA let every local user in as any role: making a new one"
     pg_stop "$PGDATA"
     rm -rf "$PGDATA"
@@ -107,7 +109,7 @@ cat <<MSG
 == mod_ticket serves http://127.0.0.1:$PORT  (users 1-$USERS, 3 concerts)
    try: $try
    logs: $STATE/logs/error.log
-   database: PGPASSFILE=$PGPASSFILE psql -h 127.0.0.1 -p $PGPORT -U postgres ticket
+   database: PGHOST=$PGHOST PGPASSFILE=$PGPASSFILE psql -p $PGPORT -U postgres ticket
    PostgreSQL restart: runuser -u postgres -- $PG_BIN/pg_ctl -D $PGDATA restart
    Ctrl-C stops Apache and PostgreSQL
 MSG

@@ -152,6 +152,12 @@ BEGIN
     -- lost in a crash is only undone (its tokens wait again), and any
     -- later synchronous commit (a hold, a payment) flushes it first.
     PERFORM set_config('synchronous_commit', 'off', true);
+    -- the fence and the gaps rely on each statement seeing what committed
+    -- before it (a snapshot of the transaction's start would not)
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'ticket_admit needs READ COMMITTED, not %',
+            current_setting('transaction_isolation');
+    END IF;
     PERFORM pg_advisory_xact_lock(120112302568555);
     v_now := clock_timestamp();
     SELECT s.in_service, s.advanced_at, s.recounted_at, s.rate_counted_at,

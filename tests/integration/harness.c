@@ -33,8 +33,8 @@ static PGconn *connect_db(const char *db)
     PGconn *c;
 
     snprintf(conninfo, sizeof(conninfo),
-             "host=127.0.0.1 port=%s dbname=%s user=postgres connect_timeout=5 options=-cclient_min_messages=warning",
-             th_env("TK_PGPORT"), db);
+             "host=%s port=%s dbname=%s user=postgres connect_timeout=5 options=-cclient_min_messages=warning",
+             th_env("PGHOST"), th_env("TK_PGPORT"), db);
     c = PQconnectdb(conninfo);
     if (PQstatus(c) != CONNECTION_OK) {
         fail_msg("cannot connect to %s: %s", db, PQerrorMessage(c));
@@ -195,7 +195,7 @@ static const char *secret_for(const char *db)
     if (access(path, R_OK) != 0) {
         char cmd[1200];
         snprintf(cmd, sizeof(cmd),
-                 "head -c 48 /dev/urandom | base64 -w0 > %s && chmod 600 %s",
+                 "umask 077 && head -c 48 /dev/urandom | base64 -w0 > %s && chmod 600 %s",
                  path, path);
         assert_int_equal(system(cmd), 0);
     }
@@ -218,9 +218,9 @@ static void write_conf(th_httpd *h, const char *db, const char *knobs,
     snprintf(h->errlog, sizeof(h->errlog), "%s/error.log", h->dir);
     setenv("EXTRA", extra ? extra : "", 1);
     /* the password in the environment, never on a command line */
-    snprintf(dbd, sizeof(dbd), "host=127.0.0.1 port=%s dbname=%s user=ticket "
+    snprintf(dbd, sizeof(dbd), "host=%s port=%s dbname=%s user=ticket "
              "password=%s connect_timeout=3 application_name=mod_ticket "
-             "options='-c statement_timeout=5000'", th_env("TK_PGPORT"), db,
+             "options='-c statement_timeout=5000'", th_env("PGHOST"), th_env("TK_PGPORT"), db,
              th_env("TK_DBD_PASSWORD"));
     setenv("DBDPARAMS", dbd, 1);
     snprintf(cmd, sizeof(cmd),

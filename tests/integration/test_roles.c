@@ -18,8 +18,8 @@ static int setup(void **state)
     th_db_create(DB, 3);
     owner_db = th_db_connect(DB);
     snprintf(conninfo, sizeof(conninfo),
-             "host=127.0.0.1 port=%s dbname=%s user=ticket password=%s connect_timeout=5",
-             th_env("TK_PGPORT"), DB, th_env("TK_DBD_PASSWORD"));
+             "host=%s port=%s dbname=%s user=ticket password=%s connect_timeout=5",
+             th_env("PGHOST"), th_env("TK_PGPORT"), DB, th_env("TK_DBD_PASSWORD"));
     app = PQconnectdb(conninfo);
     if (PQstatus(app) != CONNECTION_OK) {
         fail_msg("ticket cannot connect: %s", PQerrorMessage(app));

@@ -8,7 +8,8 @@
 # accounts, leaves Apache the usual umask, and stops. Then make run is
 # stopped STOPS times (default 6; the acceptance run used 20) at random
 # moments after /health answers, by SIGTERM or SIGINT to its process
-# group, SIGTERM to make alone, or two signals in quick succession:
+# group, SIGTERM to make alone, two signals in quick succession, or
+# SIGHUP to the group (its terminal closed):
 # nothing of it may be left running.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -76,9 +77,9 @@ cluster_of() {   # the cluster folder make run named, or .state/pg
         || echo "$1/p/.state/pg"
 }
 
-# another local account (nobody) reaches none of it: TCP needs the pass
-# file's passwords, the socket folder is the cluster's own (0700)
-closed_to_others() {   # closed_to_others PGDATA PORT
+# another local account (nobody) reaches none of it: no TCP port, and the
+# socket's folder is only postgres', ours and Apache's group's
+closed_to_others() {   # closed_to_others SOCKET_DIR PORT
     for role in postgres ticket ticket_owner; do
         env -u PGPASSFILE runuser -u nobody -- psql -X -w -h 127.0.0.1 -p "$2" -U "$role" \
             -d ticket -c 'SELECT 1' >/dev/null 2>&1 && return 1
@@ -120,7 +121,8 @@ run_case() {    # run_case NAME PARENT_MODE IDENTITY
     fi
     check "$1: the cluster is there" test -f "$pgdata/PG_VERSION"
     pgport=$(sed -n 's/^port = \([0-9]*\)$/\1/p' "$pgdata/postgresql.conf" | tail -n 1)
-    check "$1: no other local account gets into PostgreSQL" closed_to_others "$pgdata" "$pgport"
+    check "$1: no other local account gets into PostgreSQL" \
+        closed_to_others "$(dirname "$pgdata")/sock" "$pgport"
     check "$1: Apache runs with umask 0022, not the secret's" \
         test "$(apache_umask "$parent/p")" = 0022
     check "$1: httpd.conf (with the database password) is private" \
@@ -146,12 +148,13 @@ stop_many() {
             left=$((left + 1)); echo "start $n: no /health"; group KILL "$pid"; break
         fi
         sleep "$(awk -v s="$$$n" 'BEGIN { srand(s); printf "%.2f", rand() * 2 }')"
-        case $((n % 5)) in
+        case $((n % 6)) in
             0) group TERM "$pid"; how="SIGTERM to the group" ;;
             1) group INT "$pid"; how="SIGINT to the group" ;;
             2) kill -TERM "$pid"; how="SIGTERM to make" ;;
             3) group TERM "$pid"; sleep 0.1; group TERM "$pid"; how="SIGTERM twice" ;;
             4) group INT "$pid"; sleep 0.05; group TERM "$pid"; how="SIGINT, then SIGTERM" ;;
+            5) group HUP "$pid"; how="SIGHUP to the group (the terminal closed)" ;;
         esac
         if ! wait_stopped "$1/p" "$1/p/.state/pg" "$pid"; then
             left=$((left + 1)); echo "start $n ($how): something was left running:"

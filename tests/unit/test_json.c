@@ -319,12 +319,16 @@ static void test_parse_object_duplicates_and_nul(void **state)
         "{\"userId\": \"1\\u0000junk\"}",
         "{\"user\\u0000Id\": 1}",
         "{\"\\u0000\": 1}",
+        /* lone surrogates: json-c reads either as U+FFFD, keys collide */
+        "{\"\\ud800\": 1}", "{\"\\udc00\": 1}", "{\"a\\ud83dx\": 1}",
+        "{\"a\": \"\\ud83d\\u0041\"}", "{\"a\": \"\\ude00\\ud83d\"}",
     };
     static const char *const good[] = {
         "{\"a\": 1, \"b\": 1}",
         "{\"a\": {\"a\": {\"a\": 1}}}",
         "{\"a\": [{\"x\": 1}, {\"x\": 2}]}",
         "{\"a\": \"\\u0001\\u0100\"}",
+        "{\"a\": \"\\ud83d\\ude00\", \"b\": \"\\uD83D\\uDE00\"}",
     };
     size_t i;
     json_object *o;
