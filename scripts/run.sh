@@ -34,6 +34,11 @@ if [ "${1:-}" = --forget ]; then
     exit 0
 fi
 
+# Whether process PID runs (not merely waits to be reaped).
+running() {
+    kill -0 "$1" 2>/dev/null && ! ps -o stat= -p "$1" | grep -q Z
+}
+
 # Stopping finishes whatever else arrives: further signals are ignored
 # from here on (also by pg_ctl and Apache's stop), and it runs once.
 stopping=0
@@ -43,7 +48,15 @@ stop() {
     stopping=1
     echo "== stopping"
     if [ -n "${httpd:-}" ]; then
-        kill -TERM "$httpd" 2>/dev/null || true
+        # again every 2 s: a SIGTERM that lands while Apache restarts (the
+        # SIGHUP of a closed terminal reached it too) is lost
+        i=0
+        while running "$httpd" && [ $i -lt 150 ]; do
+            [ $((i % 20)) = 0 ] && kill -TERM "$httpd" 2>/dev/null
+            sleep 0.1
+            i=$((i + 1))
+        done
+        running "$httpd" && kill -KILL "$httpd" 2>/dev/null
         wait "$httpd" 2>/dev/null || true
     fi
     if [ -f "$PGDATA/PG_VERSION" ]; then
