@@ -17,7 +17,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 APR_CFLAGS = $(shell apr-1-config --cflags --cppflags --includes)
 APR_LIBS   = $(shell apr-1-config --link-ld) $(shell apu-1-config --link-ld)
 
-.PHONY: all deps build-deps test-deps fuzz fuzz-replay module install run test unit itest runtest asan-module bench clean distclean
+.PHONY: all deps build-deps test-deps fuzz fuzz-replay migrate module install run test unit itest runtest asan-module bench clean distclean
 
 all: module
 
@@ -53,6 +53,11 @@ $(BUILD)/asan/mod_ticket.so: $(CORE_SRC) $(GLUE_SRC) $(HEADERS) mod_ticket/ticke
 	    -I$(shell $(APXS) -q INCLUDEDIR) -I$(PG_INC) -o $@ \
 	    $(CORE_SRC) $(GLUE_SRC) $(LIBS) \
 	    -Wl,--version-script=$(CURDIR)/mod_ticket/ticket.map
+
+# the migrations a database lacks, then the functions (scripts/migrate.sh)
+migrate:
+	@test -n "$(DB)" || { echo "usage: make migrate DB='host=… dbname=… user=…'" >&2; exit 2; }
+	@scripts/migrate.sh "$(DB)"
 
 install: build-deps
 	$(MAKE) --no-print-directory module

@@ -115,6 +115,11 @@ void mt_snapshot_merge(const tk_queue_view *next);
  * type (head, waiting, admitted_last_minute, in_service, advanced_us) in
  * row 0, as "(f.queue).*" or "ticket_queue_view() q" give them. */
 void mt_snapshot_merge_result(const PGresult *res);
+/* GET /health?db=1's answer, at most a second old, once per host: 1 and
+ * *ok when there is one; 0 when the caller is to ask the database and
+ * tell mt_snapshot_set_health. */
+int mt_snapshot_health(int *ok);
+void mt_snapshot_set_health(int ok);
 /* The handler marks that this host serves the API: until then (and
  * after a full restart) the admission job stays idle. */
 void mt_snapshot_mark_serving(void);

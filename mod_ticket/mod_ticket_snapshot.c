@@ -27,6 +27,8 @@ typedef struct {
     volatile apr_uint64_t refreshed_at;
     volatile apr_uint64_t heartbeat;
     volatile apr_uint64_t serving;      /* the handler has run: 1 */
+    volatile apr_uint64_t health_at;    /* when readiness was last asked */
+    volatile apr_uint64_t health_ok;    /* and its answer: 1 ready */
     volatile apr_uint64_t gaps_version; /* odd while the gaps are written */
     volatile apr_uint64_t ngaps;
     volatile apr_uint64_t gaps[TK_QUEUE_MAX_GAPS][2];
@@ -212,6 +214,34 @@ void mt_snapshot_merge_result(const PGresult *res)
     view.refreshed_at = view_column(res, "advanced_us");
     tk_queue_read_gaps(mt_result_text(res, "gaps"), &view);
     mt_snapshot_merge(&view);
+}
+
+int mt_snapshot_health(int *ok)
+{
+    apr_uint64_t now = (apr_uint64_t)apr_time_now(), at;
+
+    if (!shared) {
+        return 0;
+    }
+    at = apr_atomic_read64(&shared->health_at);
+    if (at != 0 && now - at < (apr_uint64_t)apr_time_from_sec(1)) {
+        *ok = (int)apr_atomic_read64(&shared->health_ok);
+        return 1;
+    }
+    /* one request of the host asks; the others take what it last found */
+    if (at != 0 && apr_atomic_cas64(&shared->health_at, now, at) != at) {
+        *ok = (int)apr_atomic_read64(&shared->health_ok);
+        return 1;
+    }
+    return 0;
+}
+
+void mt_snapshot_set_health(int ok)
+{
+    if (shared) {
+        apr_atomic_set64(&shared->health_ok, (apr_uint64_t)(ok != 0));
+        apr_atomic_set64(&shared->health_at, (apr_uint64_t)apr_time_now());
+    }
 }
 
 void mt_snapshot_mark_serving(void)

@@ -6,6 +6,10 @@
 #include <stdint.h>
 #include <apr_pools.h>
 
+/* The latest migration (sql/NNN_*.sql) this module needs: GET /health?db=1
+ * is ready only on a database that has it (test_docs checks the name). */
+#define TK_SCHEMA_VERSION "008_gaps"
+
 /* The numeric directives, the one list of their names, ranges, defaults
  * and help: X(ID, "Directive", min, max, default, "help"). It makes the
  * enum, the spec table (tk_config.c) and the directives with their help

@@ -172,26 +172,10 @@ SQL
         -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
 }
 
-# migrate PORT DB: applies the migrations (sql/NNN_*.sql) not applied yet,
-# each in one transaction with its record in schema_migrations, then the
-# functions (sql/functions/*.sql, code: every time) and the runtime role's
-# grants (sql/grants.sql), in one transaction; all as ticket_owner.
+# migrate PORT DB: scripts/migrate.sh (make migrate) on that database, as
+# the superuser (whose password the pass file has).
 migrate() {
-    local port=$1 db=$2 f v
-    psql_owner "$port" "$db" -c "CREATE TABLE IF NOT EXISTS schema_migrations (
-        version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
-    for f in "$TK_ROOT"/sql/[0-9]*.sql; do
-        v=$(basename "$f" .sql)
-        if ! psql_as postgres "$port" "$db" -tA \
-             -c "SELECT 1 FROM schema_migrations WHERE version = '$v'" | grep -q 1; then
-            echo "== migration $v"
-            psql_owner "$port" "$db" -1 -f "$f" \
-                -c "INSERT INTO schema_migrations (version) VALUES ('$v')"
-        fi
-    done
-    cat "$TK_ROOT"/sql/functions/*.sql "$TK_ROOT/sql/grants.sql" \
-        | PGOPTIONS="-c client_min_messages=warning" \
-          psql_owner "$port" "$db" -1 -v runtime="$TK_RUNTIME" -f - >/dev/null
+    "$TK_ROOT/scripts/migrate.sh" "host=$PGHOST port=$1 dbname=$2 user=postgres"
 }
 
 # The module's DBDParams for database DB on PORT, with its password.

@@ -1,6 +1,7 @@
 -- grants.sql: what the module's role may do (psql -v runtime=ROLE, as the
 -- owner, after the functions; applied every time, like them). It reads
--- what the lookups, the poll and the history read, and runs the
+-- what the lookups, the poll and the history read (and which migrations
+-- the database has, for /health?db=1), and runs the
 -- functions; every write goes through a function that runs as the owner
 -- (SECURITY DEFINER, search_path pinned). Nothing else: no INSERT, UPDATE
 -- or DELETE of its own, no other function.
@@ -23,7 +24,7 @@ BEGIN
     END LOOP;
     EXECUTE format('GRANT USAGE ON SCHEMA public TO %I', r);
     EXECUTE format('GRANT SELECT ON concerts, schedules, seats, users, accounts,'
-                   ' ledger, queue_tokens, queue_state TO %I', r);
+                   ' ledger, queue_tokens, queue_state, schema_migrations TO %I', r);
     FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
                JOIN pg_namespace n ON n.oid = p.pronamespace
               WHERE n.nspname = 'public' AND p.proname LIKE 'ticket\_%'

@@ -136,12 +136,38 @@ static void test_log_ids(void **state)
     free(readme);
 }
 
+/* TK_SCHEMA_VERSION, which readiness asks the database for, is the
+ * latest migration of sql/. */
+static void test_schema_version(void **state)
+{
+    DIR *d = opendir("sql");
+    struct dirent *e;
+    char latest[256] = "", want[256];
+
+    (void)state;
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && n > 4
+            && strcmp(e->d_name + n - 4, ".sql") == 0 && strcmp(e->d_name, latest) > 0) {
+            snprintf(latest, sizeof(latest), "%s", e->d_name);
+        }
+    }
+    closedir(d);
+    snprintf(want, sizeof(want), "%s.sql", TK_SCHEMA_VERSION);
+    if (strcmp(latest, want) != 0) {
+        fail_msg("TK_SCHEMA_VERSION is %s, but the latest migration is %s",
+                 TK_SCHEMA_VERSION, latest);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_number_directives),
         cmocka_unit_test(test_other_directives),
         cmocka_unit_test(test_log_ids),
+        cmocka_unit_test(test_schema_version),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
