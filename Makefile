@@ -17,7 +17,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 APR_CFLAGS = $(shell apr-1-config --cflags --cppflags --includes)
 APR_LIBS   = $(shell apr-1-config --link-ld) $(shell apu-1-config --link-ld)
 
-.PHONY: all deps build-deps test-deps fuzz fuzz-replay migrate module install run test unit itest runtest asan-module bench clean distclean
+.PHONY: all deps build-deps test-deps fuzz fuzz-replay migrate catalogue module install run test unit itest runtest asan-module bench clean distclean
 
 all: module
 
@@ -58,6 +58,11 @@ $(BUILD)/asan/mod_ticket.so: $(CORE_SRC) $(GLUE_SRC) $(HEADERS) mod_ticket/ticke
 migrate:
 	@test -n "$(DB)" || { echo "usage: make migrate DB='host=… dbname=… user=…'" >&2; exit 2; }
 	@scripts/migrate.sh "$(DB)"
+
+# a sale's concerts, schedules and seat maps from a JSON file
+catalogue:
+	@test -n "$(DB)" -a -n "$(FILE)" || { echo "usage: make catalogue DB='host=… dbname=… user=…' FILE=sale.json" >&2; exit 2; }
+	@scripts/catalogue.sh "$(DB)" "$(FILE)"
 
 install: build-deps
 	$(MAKE) --no-print-directory module

@@ -98,6 +98,9 @@ db_create "$PGPORT" ticket
 migrate "$PGPORT" ticket
 psql_owner "$PGPORT" ticket -v users="$USERS" -v runtime="$TK_RUNTIME" \
     -f "$TK_ROOT/sql/demo/seed.sql" >/dev/null
+"$TK_ROOT/scripts/demo-catalogue.sh" > "$STATE/demo-catalogue.json"
+"$TK_ROOT/scripts/catalogue.sh" "host=$PGHOST port=$PGPORT dbname=ticket user=postgres" \
+    "$STATE/demo-catalogue.json"
 
 # the secret belongs to this database: a new cluster gets a new secret
 if [ "$fresh" = 1 ] || [ ! -s "$STATE/secret" ]; then

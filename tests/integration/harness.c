@@ -126,6 +126,33 @@ long long th_app_statements(PGconn *c, const char *db)
         "   AND s.query NOT LIKE '%%ticket_admit%%'", db);
 }
 
+void th_db_create_bare(const char *db)
+{
+    PGconn *c = connect_db("postgres");
+
+    th_db_exec(c, "DROP DATABASE IF EXISTS %s WITH (FORCE)", db);
+    th_db_exec(c, "CREATE DATABASE %s OWNER ticket_owner", db);
+    th_db_exec(c, "REVOKE ALL ON DATABASE %s FROM PUBLIC", db);
+    th_db_exec(c, "GRANT CONNECT ON DATABASE %s TO ticket", db);
+    PQfinish(c);
+}
+
+int th_script(const char *script, const char *db, const char *arg, char *out, size_t n)
+{
+    char cmd[1024];
+    FILE *p;
+    size_t got;
+
+    snprintf(cmd, sizeof(cmd), "cd %s && scripts/%s 'host=%s port=%s dbname=%s user=postgres'"
+             " %s 2>&1", th_env("TK_ROOT"), script, th_env("PGHOST"), th_env("TK_PGPORT"),
+             db, arg ? arg : "");
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    got = fread(out, 1, n - 1, p);
+    out[got] = '\0';
+    return pclose(p);
+}
+
 void th_pg_crash(void)
 {
     char path[600], cmd[1200];

@@ -26,6 +26,12 @@ void th_db_text(PGconn *c, char *out, size_t n, const char *fmt, ...);
 /* Statements the module's role ran in database db so far (other than
  * the admission job's), by pg_stat_statements. */
 long long th_app_statements(PGconn *c, const char *db);
+/* An empty database as an operator makes one (owned by ticket_owner,
+ * only ticket may connect): no migrations. */
+void th_db_create_bare(const char *db);
+/* scripts/SCRIPT 'conninfo of db, as postgres' ARG, from the checkout:
+ * its exit status, and what it said (stdout and stderr) in out. */
+int th_script(const char *script, const char *db, const char *arg, char *out, size_t n);
 /* Kills the cluster's postmaster (SIGKILL, a crash), waits for its
  * backends to go, and starts it again (crash recovery). */
 void th_pg_crash(void);

@@ -67,78 +67,18 @@ static void test_not_pgsql(void **state)
     expect_refusal(NULL, "DBDriver sqlite3\nDBDParams \":memory:\"", "TICKET004:");
 }
 
-static int ready_is(th_httpd *h, long want)
-{
-    th_resp r;
-    long status = th_http(&r, h->port, "GET", "/health?db=1", NULL, NULL) == 0
-                  ? r.status : -1;
-    th_resp_free(&r);
-    return status == want;
-}
-
-static int ready(void *arg)
-{
-    return ready_is(arg, 200);
-}
-
-/* Readiness tells a database without the schema (every real request
- * would fail) from one with it: 503 before scripts/migrate.sh, 200 after;
- * and a second migrate applies nothing. */
-static void test_ready_only_when_migrated(void **state)
-{
-    static const char *const allowed[] = {"TICKET011:", NULL};
-    char cmd[1024], out[2048];
-    PGconn *c = th_db_connect("postgres");
-    th_httpd h;
-    FILE *p;
-    size_t n;
-    (void)state;
-
-    th_db_exec(c, "DROP DATABASE IF EXISTS itest_bare WITH (FORCE)");
-    th_db_exec(c, "CREATE DATABASE itest_bare OWNER ticket_owner");
-    th_db_exec(c, "GRANT CONNECT ON DATABASE itest_bare TO ticket");
-    PQfinish(c);
-    th_httpd_start(&h, "itest_bare", NULL, NULL);
-    assert_true(ready_is(&h, 503));
-    assert_true(th_errlog_count(&h, "TICKET012:") >= 1);
-    snprintf(cmd, sizeof(cmd), "%s/scripts/migrate.sh 'host=%s port=%s dbname=itest_bare"
-             " user=postgres' 2>&1", th_env("TK_ROOT"), th_env("PGHOST"),
-             th_env("TK_PGPORT"));
-    assert_int_equal(system(cmd), 0);
-    assert_true(th_wait_until(ready, &h, 5));
-    p = popen(cmd, "r");                    /* again: nothing to apply */
-    n = fread(out, 1, sizeof(out) - 1, p);
-    out[n] = '\0';
-    assert_int_equal(pclose(p), 0);
-    if (!strstr(out, "nothing to apply")) {
-        fail_msg("a second migrate said: %s", out);
-    }
-    th_httpd_stop(&h);
-    assert_int_equal(th_errlog_unexpected(&h, allowed), 0);
-}
-
 /* A migration that fails stops the run with a non-zero exit, saying which,
  * and leaves nothing of itself. */
 static void test_failed_migration(void **state)
 {
-    char cmd[1024], out[4096];
-    PGconn *c = th_db_connect("postgres");
-    FILE *p;
-    size_t n;
+    char out[4096];
+    PGconn *c;
     (void)state;
 
-    th_db_exec(c, "DROP DATABASE IF EXISTS itest_clash WITH (FORCE)");
-    th_db_exec(c, "CREATE DATABASE itest_clash OWNER ticket_owner");
-    PQfinish(c);
+    th_db_create_bare("itest_clash");
     c = th_db_connect("itest_clash");
     th_db_exec(c, "CREATE TABLE concerts (x int)");     /* 001 makes its own */
-    snprintf(cmd, sizeof(cmd), "%s/scripts/migrate.sh 'host=%s port=%s dbname=itest_clash"
-             " user=postgres' 2>&1", th_env("TK_ROOT"), th_env("PGHOST"),
-             th_env("TK_PGPORT"));
-    p = popen(cmd, "r");
-    n = fread(out, 1, sizeof(out) - 1, p);
-    out[n] = '\0';
-    assert_int_not_equal(pclose(p), 0);
+    assert_int_not_equal(th_script("migrate.sh", "itest_clash", NULL, out, sizeof(out)), 0);
     if (!strstr(out, "001_schema failed") || !strstr(out, "already exists")) {
         fail_msg("a failed migrate said: %s", out);
     }
@@ -188,7 +128,6 @@ int main(void)
         cmocka_unit_test(test_no_mod_dbd),
         cmocka_unit_test(test_no_secret),
         cmocka_unit_test(test_not_pgsql),
-        cmocka_unit_test(test_ready_only_when_migrated),
         cmocka_unit_test(test_failed_migration),
         cmocka_unit_test(test_stale_admission_warned),
     };
