@@ -50,6 +50,13 @@ static void admit_once(server_rec *s, apr_pool_t *p)
     admit_params(p, s, params);
     res = mt_db_run_on(p, s, dbd, &ADMIT, params, &rc);
     if (res) {
+        static int told;
+        if (!told) {            /* once per process: where the sale is */
+            told = 1;
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                         TKLOG(007) "the admission job runs on %s",
+                         mt_db_target(p, dbd));
+        }
         apply_admission(s, res);
     }
     mt_dbd_close(s, dbd);

@@ -238,6 +238,18 @@ PGresult *mt_db_run(request_rec *r, const mt_statement *stmt,
     return mt_db_run_in(r, r->pool, stmt, params, rc);
 }
 
+const char *mt_db_target(apr_pool_t *p, ap_dbd_t *dbd)
+{
+    PGconn *c = strcmp(apr_dbd_name(dbd->driver), "pgsql") == 0
+                ? apr_dbd_native_handle(dbd->driver, dbd->handle) : NULL;
+
+    if (!c) {
+        return "a database that is not PostgreSQL";
+    }
+    return apr_psprintf(p, "host=%s port=%s dbname=%s user=%s", PQhost(c),
+                        PQport(c), PQdb(c), PQuser(c));
+}
+
 const char *mt_db_text(const PGresult *res, int row, int col)
 {
     return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);

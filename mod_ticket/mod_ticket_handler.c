@@ -35,6 +35,7 @@ static int refuse_unready(request_rec *r)
 int mt_handler(request_rec *r)
 {
     tk_route_match m;
+    const char *base;
 
     if (!r->handler || strcmp(r->handler, MT_HANDLER) != 0) {
         return DECLINED;
@@ -43,7 +44,9 @@ int mt_handler(request_rec *r)
         return refuse_unready(r);
     }
     mt_snapshot_mark_serving();
-    switch (tk_api_route_under(r->pool, mt_api_base(r), r->uri, r->method, &m)) {
+    base = mt_api_base(r);
+    mt_api_announce(r, base);
+    switch (tk_api_route_under(r->pool, base, r->uri, r->method, &m)) {
     case TK_ROUTE_FOUND:
         if (mt_body_too_large(r)) {     /* before the token, for every route */
             return mt_reply_error(r, TK_E_PAYLOAD_TOO_LARGE);

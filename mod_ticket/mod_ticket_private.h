@@ -101,6 +101,9 @@ const char *mt_db_text(const PGresult *res, int row, int col);
 int64_t mt_db_int64(const PGresult *res, int row, int col);
 int mt_db_is_null(const PGresult *res, int row, int col);
 void mt_db_report_down(server_rec *s, const char *what, const char *detail);
+/* Where a connection goes, for a log line: host, port, database, user
+ * (never the password). */
+const char *mt_db_target(apr_pool_t *p, ap_dbd_t *dbd);
 /* Resolves mod_dbd's functions (post_config, before the children). */
 void mt_db_post_config(void);
 extern APR_OPTIONAL_FN_TYPE(ap_dbd_open) *mt_dbd_open;
@@ -131,6 +134,8 @@ apr_time_t mt_snapshot_last_heartbeat(void);
 
 /* Indexes the literal <Location> sections that set a handler (post_config). */
 void mt_api_roots_index(apr_pool_t *pconf, server_rec *s);
+/* Logs, once per process, that the API answers at this root. */
+void mt_api_announce(request_rec *r, const char *base);
 /* The path of the <Location> whose "SetHandler ticket" applies to the
  * request: the API's root (tk_api_route_under); NULL when the handler came
  * from elsewhere (a regex or wildcard <Location>, AddHandler, .htaccess). */

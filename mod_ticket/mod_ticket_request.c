@@ -30,10 +30,34 @@ void mt_api_roots_index(apr_pool_t *pconf, server_rec *s)
 
             if (d->expr_handler && d->d && d->d[0] == '/' && !d->r
                 && !d->d_is_fnmatch) {
-                ap_expr_info_t **key = apr_pmemdup(pconf, &d->expr_handler,
-                                                   sizeof(d->expr_handler));
-                apr_hash_set(api_roots, key, sizeof(*key), d->d);
+                apr_hash_set(api_roots, apr_pmemdup(pconf, &d->expr_handler,
+                                                    sizeof(d->expr_handler)),
+                             sizeof(d->expr_handler), d->d);
             }
+        }
+    }
+}
+
+/* The roots this process has said it serves (a handler's expression can
+ * only be read with a request, so a location is named at its first). */
+#define ANNOUNCED_MAX 16
+static const char *volatile announced[ANNOUNCED_MAX];
+
+void mt_api_announce(request_rec *r, const char *base)
+{
+    int i;
+
+    for (i = 0; base && i < ANNOUNCED_MAX; ++i) {
+        if (announced[i] == base) {
+            return;
+        }
+        if (!announced[i] && apr_atomic_casptr((volatile void **)&announced[i],
+                                               (void *)base, NULL) == NULL) {
+            ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r,
+                          TKLOG(008) "serving the API at %s (%s, first request "
+                          "there in this process)", base,
+                          r->server->server_hostname ? r->server->server_hostname : "*");
+            return;
         }
     }
 }
