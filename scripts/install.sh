@@ -64,21 +64,20 @@ cat <<EOF
 Next steps:
   1. a2enmod ticket         (enables mod_dbd too; PostgreSQL needs the
                              package libaprutil1-dbd-pgsql)
-  2. DBDriver pgsql and DBDParams for your database in the main server
-     config (see the example in $conf)
-  3. roles ticket_owner (no login) and ticket (the module's, with the
-     password of DBDParams), a database owned by ticket_owner; then, as a
-     superuser, the migrations once each, the functions and the grants
-     (README.md, "For ops", step 3):
-       DB="host=... dbname=... user=postgres"
-       for f in $(pwd)/sql/[0-9]*.sql; do
-           psql -X -v ON_ERROR_STOP=1 -1 -c "SET ROLE ticket_owner" -f "\$f" "\$DB" || exit 1
-       done
-       cat $(pwd)/sql/functions/*.sql $(pwd)/sql/grants.sql | psql -X -v ON_ERROR_STOP=1 \\
-           -1 -v runtime=ticket -c "SET ROLE ticket_owner" -f - "\$DB"
-  4. serve the API in a <Location>, for example:
+  2. roles ticket_owner (no login) and ticket (the module's, with a
+     password), a database owned by ticket_owner (README.md, "For ops",
+     step 3); then, as a superuser, with the password in ~/.pgpass:
+       make migrate DB='host=… dbname=ticket user=postgres'
+       make catalogue DB='host=… dbname=ticket user=postgres' FILE=sale.json
+  3. DBDriver pgsql and DBDParams (with the ticket role's password) in the
+     main server config, in a file only root may read, for example
+     /etc/apache2/conf-available/ticket-db.conf (mode 0600), then
+     a2enconf ticket-db
+  4. serve the API in a <Location>, for example (with TicketIdentity
+     RemoteUser, the site's authentication instead of Require all granted):
        <Location /api>
            SetHandler ticket
+           Require all granted
        </Location>
   5. apachectl -t, then reload Apache
 Every Apache host of one database needs the same secret: copy
