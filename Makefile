@@ -155,14 +155,23 @@ $(BUILD)/bench/storm: bench/storm.c
 	@mkdir -p $(@D)
 	$(CC) -O2 $(WARN) -pthread -I$(PG_INC) -o $@ $< -lcurl -ljson-c -lpq
 
+# the C1 ceiling's probe module (bench/mod_bench_probe.c), never installed
+PROBE := bench/.libs/mod_bench_probe.so
+$(PROBE): bench/mod_bench_probe.c
+	@mkdir -p $(BUILD)
+	@$(APXS) -c -o bench/mod_bench_probe.la $(addprefix -Wc$(comma),$(WARN)) \
+	    -I$(PG_INC) bench/mod_bench_probe.c -lpq > $(BUILD)/apxs-probe.log 2>&1 \
+	    || { cat $(BUILD)/apxs-probe.log; exit 1; }
+
 bench:
 	@scripts/deps.sh bench
-	$(MAKE) --no-print-directory module $(BUILD)/bench/mktokens $(BUILD)/bench/storm
+	$(MAKE) --no-print-directory module $(PROBE) $(BUILD)/bench/mktokens $(BUILD)/bench/storm
 	bench/run.sh
 
 clean:
 	rm -rf $(BUILD) mod_ticket/.libs mod_ticket/*.lo mod_ticket/*.slo \
-	    mod_ticket/*.la mod_ticket/*.o
+	    mod_ticket/*.la mod_ticket/*.o bench/.libs bench/*.lo bench/*.slo \
+	    bench/*.la bench/*.o
 
 # also forgets the demo database, its secret and logs
 distclean: clean

@@ -1,6 +1,7 @@
 #!/bin/sh
 # `make bench`: mod_ticket's scenarios under wrk (64 connections) next to
-# ceilings measured in the same run (C0 /health, C1 /health?db=1, C2
+# ceilings measured in the same run (C0 /health, C1 one SELECT 1 through
+# mod_dbd by bench/mod_bench_probe.c, C2
 # pgbench single-row updates), three rounds, medians, one table; then the
 # sale storm and the memory check. DURATION=seconds per scenario run.
 set -eu
@@ -90,6 +91,11 @@ CAPACITY=$((N + H)) SERVICE_TTL=86400 HOLD_TTL=86400 \
 EXTRA="TicketMaxHoldsPerUser 100
 TicketMaxCharge 1000000000000
 TicketMaxBalance 1000000000000000
+# C1: one statement through mod_dbd, no API work (bench/mod_bench_probe.c)
+LoadModule bench_probe_module $TK_ROOT/bench/.libs/mod_bench_probe.so
+<Location /probe>
+    SetHandler bench-probe
+</Location>
 # all four children from the start and no reaping: stable resident sizes
 StartServers 4
 MinSpareThreads 100
@@ -151,7 +157,7 @@ for round in 1 2 3; do
     su_sql -c "SELECT calls, left(query, 100) FROM pg_stat_statements
                 WHERE userid = 'ticket'::regrole AND query NOT LIKE '%ticket_admit%'" >> "$OUT/statements.txt"
     record service "$(wrk_run service GET "$TMP/service.tsv" 0)"
-    record C1 "$(wrk_run C1 GET "/health?db=1" 0)"
+    record C1 "$(wrk_run C1 GET /probe 0)"
     record dates "$(wrk_run dates GET "$TMP/dates.tsv" 0)"
     record seats "$(wrk_run seats GET "$TMP/seats.tsv" 0)"
     record C2 "$(pgbench_tps "$DURATION") 0 0 0 0"

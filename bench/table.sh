@@ -20,7 +20,7 @@ END {
     ceil["entry"] = "C2"; ceil["hold"] = "C2"; ceil["charge"] = "C2"; ceil["pay"] = "C2"
     target["waiting"] = 0.6; target["dates"] = 0.5; target["seats"] = 0.5
     target["entry"] = 0.7; target["hold"] = 0.7; target["charge"] = 0.7; target["pay"] = 0.4
-    label["C0"] = "C0 GET /health (ceiling)"; label["C1"] = "C1 GET /health?db=1 (ceiling)"
+    label["C0"] = "C0 GET /health (ceiling)"; label["C1"] = "C1 one SELECT 1 through mod_dbd (ceiling)"
     label["C2"] = "C2 pgbench single-row UPDATE (ceiling)"
     label["waiting"] = "waiting poll GET /queues"; label["service"] = "service poll GET /queues"
     label["dates"] = "concert dates"; label["seats"] = "seat list"
