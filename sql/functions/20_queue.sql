@@ -194,9 +194,13 @@ BEGIN
     SELECT coalesce(max(seq), 0) INTO v_max FROM queue_tokens;
     SELECT coalesce(min(seq) - 1, v_max) INTO v_head_now
       FROM queue_tokens WHERE state = 'wait' AND seq > v_head;
-    v_gaps := ticket_queue_gaps(v_gaps, v_scanned, v_max, v_head_now);
-    SELECT coalesce(sum(hi - greatest(lo, v_head_now + 1) + 1), 0) INTO v_skipped
-      FROM ticket_gap_pairs(v_gaps) WHERE hi > v_head_now;
+    -- (most calls have no new number and no gap: nothing to look at)
+    v_skipped := 0;
+    IF v_max > v_scanned OR v_gaps <> '{}' THEN
+        v_gaps := ticket_queue_gaps(v_gaps, v_scanned, v_max, v_head_now);
+        SELECT coalesce(sum(hi - greatest(lo, v_head_now + 1) + 1), 0) INTO v_skipped
+          FROM ticket_gap_pairs(v_gaps) WHERE hi > v_head_now;
+    END IF;
     v_waiting := v_max - v_head_now - v_skipped;
     -- the rate is a minute's count: once a second is often enough (payments
     -- admit many times a second, and the count is O(admissions a minute))
