@@ -16,42 +16,42 @@ BEGIN
 END
 $$;
 
--- A positive integer at p_doc's key, or a fault naming p_field.
+-- The value at p_doc's key when it is of its kind: 'id' (a positive
+-- integer), 'text' (not empty) or 'list' (an array with something in it);
+-- else a fault naming the field.
+CREATE OR REPLACE FUNCTION catalogue_value(p_doc jsonb, p_key text, p_field text,
+    p_kind text) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    v jsonb := p_doc -> p_key;
+BEGIN
+    IF NOT coalesce(CASE p_kind
+            WHEN 'id' THEN jsonb_typeof(v) = 'number' AND v::text ~ '^[1-9][0-9]{0,17}$'
+            WHEN 'text' THEN jsonb_typeof(v) = 'string' AND btrim(v #>> '{}') <> ''
+            ELSE jsonb_typeof(v) = 'array' AND jsonb_array_length(v) > 0 END, false) THEN
+        PERFORM catalogue_fault(p_field || '.' || p_key, CASE p_kind
+            WHEN 'id' THEN 'a positive integer is needed'
+            WHEN 'text' THEN 'a text is needed'
+            ELSE 'a list with something in it is needed' END
+            || ', not ' || coalesce(v::text, 'nothing'));
+    END IF;
+    RETURN v;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION catalogue_id(p_doc jsonb, p_key text, p_field text)
-RETURNS bigint LANGUAGE plpgsql IMMUTABLE AS $$
-BEGIN
-    IF jsonb_typeof(p_doc -> p_key) IS DISTINCT FROM 'number'
-       OR (p_doc ->> p_key) !~ '^[1-9][0-9]{0,17}$' THEN
-        PERFORM catalogue_fault(p_field || '.' || p_key, 'a positive integer is needed, not '
-                                || coalesce((p_doc -> p_key)::text, 'nothing'));
-    END IF;
-    RETURN (p_doc ->> p_key)::bigint;
-END
+RETURNS bigint LANGUAGE sql IMMUTABLE AS $$
+    SELECT (catalogue_value(p_doc, p_key, p_field, 'id') #>> '{}')::bigint
 $$;
 
--- A text at p_doc's key, not empty.
 CREATE OR REPLACE FUNCTION catalogue_text(p_doc jsonb, p_key text, p_field text)
-RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
-BEGIN
-    IF jsonb_typeof(p_doc -> p_key) IS DISTINCT FROM 'string'
-       OR btrim(p_doc ->> p_key) = '' THEN
-        PERFORM catalogue_fault(p_field || '.' || p_key, 'a text is needed, not '
-                                || coalesce((p_doc -> p_key)::text, 'nothing'));
-    END IF;
-    RETURN p_doc ->> p_key;
-END
+RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT catalogue_value(p_doc, p_key, p_field, 'text') #>> '{}'
 $$;
 
--- The array at p_doc's key, not empty.
 CREATE OR REPLACE FUNCTION catalogue_list(p_doc jsonb, p_key text, p_field text)
-RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
-BEGIN
-    IF jsonb_typeof(p_doc -> p_key) IS DISTINCT FROM 'array'
-       OR jsonb_array_length(p_doc -> p_key) = 0 THEN
-        PERFORM catalogue_fault(p_field || '.' || p_key, 'a list with something in it is needed');
-    END IF;
-    RETURN p_doc -> p_key;
-END
+RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+    SELECT catalogue_value(p_doc, p_key, p_field, 'list')
 $$;
 
 -- One schedule of the document, checked: its date is the local date of

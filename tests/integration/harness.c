@@ -97,16 +97,24 @@ void th_db_text(PGconn *c, char *out, size_t n, const char *fmt, ...)
     PQclear(res);
 }
 
-void th_db_create(const char *db, int users)
+/* A new database db (of template, or empty), as scripts/lib.sh's
+ * db_create makes one: owned by ticket_owner, only ticket may connect. */
+static void create_db(const char *db, const char *template)
 {
     PGconn *c = connect_db("postgres");
 
     th_db_exec(c, "DROP DATABASE IF EXISTS %s WITH (FORCE)", db);
-    th_db_exec(c, "CREATE DATABASE %s TEMPLATE ticket_template OWNER ticket_owner", db);
-    /* as scripts/lib.sh's db_create: only the module's role may connect */
+    th_db_exec(c, "CREATE DATABASE %s TEMPLATE %s OWNER ticket_owner", db, template);
     th_db_exec(c, "REVOKE ALL ON DATABASE %s FROM PUBLIC", db);
     th_db_exec(c, "GRANT CONNECT ON DATABASE %s TO ticket", db);
     PQfinish(c);
+}
+
+void th_db_create(const char *db, int users)
+{
+    PGconn *c;
+
+    create_db(db, "ticket_template");
     c = connect_db(db);
     th_db_exec(c, "INSERT INTO users (user_id, user_name) SELECT g, 'user' || g"
                   "  FROM generate_series(1, %d) g", users);
@@ -128,13 +136,7 @@ long long th_app_statements(PGconn *c, const char *db)
 
 void th_db_create_bare(const char *db)
 {
-    PGconn *c = connect_db("postgres");
-
-    th_db_exec(c, "DROP DATABASE IF EXISTS %s WITH (FORCE)", db);
-    th_db_exec(c, "CREATE DATABASE %s OWNER ticket_owner", db);
-    th_db_exec(c, "REVOKE ALL ON DATABASE %s FROM PUBLIC", db);
-    th_db_exec(c, "GRANT CONNECT ON DATABASE %s TO ticket", db);
-    PQfinish(c);
+    create_db(db, "template1");
 }
 
 int th_script(const char *script, const char *db, const char *arg, char *out, size_t n)
