@@ -12,6 +12,7 @@ DO $$
 DECLARE
     r text := current_setting('mod_ticket.runtime');
     f regprocedure;
+    fname name;
     t regclass;
 BEGIN
     -- what an earlier version granted goes first (only what we own)
@@ -25,21 +26,18 @@ BEGIN
     EXECUTE format('GRANT USAGE ON SCHEMA public TO %I', r);
     EXECUTE format('GRANT SELECT ON concerts, schedules, seats, users, accounts,'
                    ' ledger, queue_tokens, queue_state, schema_migrations TO %I', r);
-    FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
+    -- PUBLIC calls none of ours; the module runs the ticket_ functions,
+    -- and the catalogue's loader (catalogue_) stays the owner's alone
+    FOR f, fname IN SELECT p.oid::regprocedure, p.proname FROM pg_proc p
                JOIN pg_namespace n ON n.oid = p.pronamespace
-              WHERE n.nspname = 'public' AND p.proname LIKE 'ticket\_%'
+              WHERE n.nspname = 'public'
+                AND (p.proname LIKE 'ticket\_%' OR p.proname LIKE 'catalogue\_%')
                 AND p.proowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)
     LOOP
         EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
-        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', f, r);
-    END LOOP;
-    -- the catalogue's loader is the owner's alone
-    FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
-               JOIN pg_namespace n ON n.oid = p.pronamespace
-              WHERE n.nspname = 'public' AND p.proname LIKE 'catalogue\_%'
-                AND p.proowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)
-    LOOP
-        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
+        IF fname LIKE 'ticket\_%' THEN
+            EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', f, r);
+        END IF;
     END LOOP;
 END
 $$;
