@@ -1,11 +1,17 @@
 /* mod_ticket_admission.c: the admission job and its supervision.
  *
- * Every TicketAdvanceInterval a mod_watchdog child singleton admits the
- * oldest waiting tokens up to TicketCapacity (ticket_admit() in sql/ does
- * it in one transaction, serialised across hosts by an advisory lock) and
- * refreshes this host's snapshot. The monitor hook runs in the parent,
- * which has no mod_dbd connection, so it only watches the job's heartbeat
- * in shared memory and warns when it goes stale. */
+ * Every TicketAdvanceInterval the job admits the oldest waiting tokens up
+ * to TicketCapacity, within the operator's controls (ticket_admit() in
+ * sql/ does it in one transaction, serialised across hosts by an advisory
+ * lock) and refreshes this host's snapshot. Every child process runs a
+ * watchdog thread that takes this host's turn when it is due (a lease in
+ * shared memory), so a child that dies, is retired or is replaced by a
+ * graceful restart leaves the job to its siblings within one interval
+ * (mod_watchdog's singleton would sleep 10 s on such a handover). While
+ * the database is down the turns back off, up to JOB_BACKOFF_MAX. The
+ * monitor hook runs in the parent, which has no mod_dbd connection, so it
+ * only watches the job's heartbeat (written on success) and warns when it
+ * goes stale. */
 #include <apr_atomic.h>
 #include <apr_optional.h>
 #include <apr_strings.h>
@@ -14,14 +20,24 @@
 
 #define WATCHDOG_NAME "_ticket_admission_"
 
+#define ADMIT_PARAMS 6
+
 static const mt_statement ADMIT = {"tk_admit",
     "SELECT a.admitted, (a.queue).*"
-    "  FROM ticket_admit($1::integer, $2::integer) a", 2, MT_DB_REPEATABLE};
+    "  FROM ticket_admit($1::integer, $2::integer, $3::boolean, $4::integer,"
+    "                    $5::integer, $6::integer) a",
+    ADMIT_PARAMS, MT_DB_REPEATABLE};
 
+/* This host's settings: every run passes them, so a graceful restart
+ * that changes one takes effect at the next run, and nothing else moves */
 static void admit_params(apr_pool_t *p, server_rec *s, const char **params)
 {
     params[0] = mt_conf_param(p, s, TK_CONF_CAPACITY);
     params[1] = mt_conf_param(p, s, TK_CONF_SERVICE_TTL);
+    params[2] = mt_conf_queue_mode(s) == TK_QUEUE_PAUSED ? "true" : "false";
+    params[3] = mt_conf_param(p, s, TK_CONF_ADMIT_RATE);
+    params[4] = mt_conf_param(p, s, TK_CONF_ADVANCE_INTERVAL);
+    params[5] = mt_conf_param(p, s, TK_CONF_CLAIM_TIMEOUT);
 }
 
 /* Refreshes this host's snapshot from ticket_admit()'s answer. */
@@ -35,17 +51,16 @@ static void apply_admission(server_rec *s, const PGresult *res)
                  mt_result_text(res, "in_service"));
 }
 
-/* One tick of the job, on a connection of its own. */
-static void admit_once(server_rec *s, apr_pool_t *p)
+/* One run of the job, on a connection of its own: whether it worked. */
+static int admit_once(server_rec *s, apr_pool_t *p)
 {
-    const char *params[2];
+    const char *params[ADMIT_PARAMS];
     PGresult *res;
     ap_dbd_t *dbd;
     mt_db_rc rc;
 
     if (!mt_dbd_open || !(dbd = mt_dbd_open(p, s))) {
-        mt_db_report_down(s, "admission", NULL);
-        return;
+        return 0;
     }
     admit_params(p, s, params);
     res = mt_db_run_on(p, s, dbd, &ADMIT, params, &rc);
@@ -60,6 +75,54 @@ static void admit_once(server_rec *s, apr_pool_t *p)
         apply_admission(s, res);
     }
     mt_dbd_close(s, dbd);
+    return res != NULL;
+}
+
+/* The wait before the next try after `failures` failed runs in a row:
+ * the interval, doubled per failure, at most JOB_BACKOFF_MAX (or the
+ * interval, if longer). mod_dbd logs each failed connection attempt. */
+#define JOB_BACKOFF_MAX apr_time_from_sec(5)
+
+static apr_interval_time_t backoff(apr_interval_time_t interval, apr_uint64_t failures)
+{
+    apr_interval_time_t wait = interval;
+
+    while (--failures > 0 && wait < JOB_BACKOFF_MAX) {
+        wait *= 2;
+    }
+    return wait < JOB_BACKOFF_MAX ? wait
+           : (interval > JOB_BACKOFF_MAX ? interval : JOB_BACKOFF_MAX);
+}
+
+/* After a run: the heartbeat and the next turn, and one line when the
+ * database went away for the job and one when it is back. */
+static void job_done(server_rec *s, int worked, apr_time_t started,
+                     apr_interval_time_t interval)
+{
+    apr_time_t down_since;
+    apr_uint64_t failures;
+
+    if (worked) {
+        mt_snapshot_heartbeat(apr_time_now());
+        /* a tenth early: a tick a few ms ahead of its time still runs */
+        mt_snapshot_job_next(started + interval - interval / 10);
+        if (mt_snapshot_job_recovered(&down_since)) {
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                         TKLOG(026) "the admission job reaches the database "
+                         "again (after %" APR_TIME_T_FMT " s)",
+                         apr_time_sec(apr_time_now() - down_since));
+        }
+        return;
+    }
+    failures = mt_snapshot_job_failed(started);
+    mt_snapshot_job_next(apr_time_now() + backoff(interval, failures));
+    if (failures == 1) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     TKLOG(025) "the admission job cannot reach the database; "
+                     "nobody is admitted until it can (retrying every %"
+                     APR_TIME_T_FMT " s at most)",
+                     apr_time_sec(backoff(interval, 64)));
+    }
 }
 
 /* Payments that free slots at the same moment share admissions: one
@@ -75,7 +138,7 @@ static volatile apr_uint32_t admitting, admission_asked;
 
 void mt_admission_now(request_rec *r)
 {
-    const char *params[2];
+    const char *params[ADMIT_PARAMS];
     apr_pool_t *p;
     PGresult *res;
     mt_db_rc rc;
@@ -107,15 +170,17 @@ void mt_admission_now(request_rec *r)
 static apr_status_t admission_tick(int state, void *data, apr_pool_t *ptemp)
 {
     server_rec *s = data;
+    apr_interval_time_t interval = apr_time_from_sec(
+        mt_conf_number(s, TK_CONF_ADVANCE_INTERVAL));
+    apr_time_t now = apr_time_now();
 
     /* STARTING may come before mod_dbd's child_init made the pool; until
      * the handler has served a request, the host does not serve the API
-     * (the database may not even be configured yet) */
-    if (state == AP_WATCHDOG_STATE_RUNNING) {
-        mt_snapshot_heartbeat(apr_time_now());
-        if (mt_snapshot_serving()) {
-            admit_once(s, ptemp);
-        }
+     * (the database may not even be configured yet). A child that takes
+     * the turn and dies holds it for one interval at most. */
+    if (state == AP_WATCHDOG_STATE_RUNNING && mt_snapshot_serving()
+        && mt_snapshot_job_turn(now, now + interval)) {
+        job_done(s, admit_once(s, ptemp), now, interval);
     }
     return APR_SUCCESS;     /* anything else would stop the job for good */
 }
@@ -141,7 +206,8 @@ int mt_admission_post_config(apr_pool_t *pconf, server_rec *s)
     generation_started = apr_time_now();
     get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
     register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
-    rv = get_instance(&wd, WATCHDOG_NAME, 0, 1, pconf);
+    /* not a singleton: one in every child, taking turns (see above) */
+    rv = get_instance(&wd, WATCHDOG_NAME, 0, 0, pconf);
     if (rv == APR_SUCCESS) {
         rv = register_callback(wd, apr_time_from_sec(
                                    mt_conf_number(s, TK_CONF_ADVANCE_INTERVAL)),

@@ -17,7 +17,7 @@ void *mt_create_server_conf(apr_pool_t *p, server_rec *s)
     for (i = 0; i < TK_CONF__NUMBERS; ++i) {
         c->numbers[i] = MT_UNSET;
     }
-    c->queue_open = MT_UNSET;
+    c->queue_mode = MT_UNSET;
     c->identity = MT_UNSET;
     return c;
 }
@@ -32,8 +32,8 @@ void *mt_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
         c->numbers[i] = add->numbers[i] != MT_UNSET ? add->numbers[i]
                                                     : base->numbers[i];
     }
-    c->queue_open = add->queue_open != MT_UNSET ? add->queue_open
-                                                : base->queue_open;
+    c->queue_mode = add->queue_mode != MT_UNSET ? add->queue_mode
+                                                : base->queue_mode;
     c->identity = add->identity != MT_UNSET ? add->identity : base->identity;
     if (add->secret_file) {
         c->secret_file = add->secret_file;
@@ -65,9 +65,18 @@ const char *mt_conf_param(apr_pool_t *p, const server_rec *s,
     return mt_i64_text(p, mt_conf_number(s, which));
 }
 
-int mt_conf_queue_open(const server_rec *s)
+tk_queue_mode mt_conf_queue_mode(const server_rec *s)
 {
-    return mt_server_conf_of(s)->queue_open != 0;   /* unset = Open */
+    int v = mt_server_conf_of(s)->queue_mode;
+    return v == MT_UNSET ? TK_QUEUE_OPEN : (tk_queue_mode)v;
+}
+
+void mt_conf_queue_rules(const server_rec *s, tk_queue_rules *rules)
+{
+    rules->paused = mt_conf_queue_mode(s) == TK_QUEUE_PAUSED;
+    rules->capacity = mt_conf_number(s, TK_CONF_CAPACITY);
+    rules->admit_rate = mt_conf_number(s, TK_CONF_ADMIT_RATE);
+    rules->interval = mt_conf_number(s, TK_CONF_ADVANCE_INTERVAL);
 }
 
 static const char *set_number(cmd_parms *cmd, void *dummy, const char *arg)
@@ -88,8 +97,8 @@ static const char *set_queue(cmd_parms *cmd, void *dummy, const char *arg)
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
 
     (void)dummy;
-    return err ? err : tk_conf_read_queue_state(cmd->pool, arg,
-                                                &mt_server_conf_of(cmd->server)->queue_open);
+    return err ? err : tk_conf_read_queue_mode(cmd->pool, arg,
+                                               &mt_server_conf_of(cmd->server)->queue_mode);
 }
 
 tk_identity mt_conf_identity(const server_rec *s)
@@ -137,7 +146,7 @@ static const char *set_secret_file(cmd_parms *cmd, void *dummy, const char *arg)
 const command_rec mt_directives[] = {
     TK_CONF_NUMBER_LIST(NUMBER_DIRECTIVE)
     AP_INIT_TAKE1("TicketQueue", set_queue, NULL, RSRC_CONF,
-                  "Open or Closed: whether new users may enter the queue"),
+                  "Open, Paused (entries taken, nobody admitted) or Closed (entries refused)"),
     AP_INIT_TAKE1("TicketIdentity", set_identity, NULL, RSRC_CONF,
                   "Body or RemoteUser: the caller is the body's userId, or "
                   "the user the site's authentication put in r->user"),

@@ -14,6 +14,7 @@
  * are safe to repeat (MT_DB_REPEATABLE); writes answer 503 and rely on
  * their own guards. */
 #include <poll.h>
+#include <apr_atomic.h>
 #include <apr_hash.h>
 #include <apr_optional.h>
 #include <apr_strings.h>
@@ -96,6 +97,43 @@ void mt_db_report_down(server_rec *s, const char *what, const char *detail)
                  TKLOG(010) "database unavailable (%s): %s; answering 503 "
                  "until it is back (logged at most every 10 s)", what,
                  detail ? detail : "no connection");
+}
+
+/* A statement that ran out of time (statement_timeout, lock_timeout):
+ * the database is there, busy or locked, so not "unavailable". The
+ * answer is 503 all the same: the request may be tried again. */
+static int sqlstate_is_timeout(const char *state)
+{
+    return state && (strcmp(state, "57014") == 0        /* query_canceled */
+                     || strcmp(state, "55P03") == 0);   /* lock_not_available */
+}
+
+/* A failure of ours to explain (a statement's error, a timeout): logged
+ * at most every 10 s per process, with the number left out meanwhile. */
+static void report_failure(server_rec *s, const mt_statement *stmt,
+                           const char *state, const PGresult *res)
+{
+    static volatile apr_uint64_t last;
+    static volatile apr_uint32_t left_out;
+
+    if (!mt_log_due(&last)) {
+        apr_atomic_inc32(&left_out);
+        return;
+    }
+    if (sqlstate_is_timeout(state)) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     TKLOG(027) "statement %s ran out of time (SQLSTATE %s: "
+                     "statement_timeout or lock_timeout; a long lock wait?), "
+                     "answered 503; %u more failures since the last line: %s",
+                     stmt->name, state, apr_atomic_xchg32(&left_out, 0),
+                     PQresultErrorMessage(res));
+        return;
+    }
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                 TKLOG(011) "statement %s failed (SQLSTATE %s); %u more "
+                 "failures since the last line: %s", stmt->name,
+                 state ? state : "?", apr_atomic_xchg32(&left_out, 0),
+                 PQresultErrorMessage(res));
 }
 
 static int sqlstate_is(const PGresult *res, const char *state)
@@ -193,15 +231,17 @@ PGresult *mt_db_run_on(apr_pool_t *p, server_rec *s, ap_dbd_t *dbd,
         break;
     }
     state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-    if (PQstatus(c) != CONNECTION_OK || sqlstate_is_outage(state)) {
+    if (PQstatus(c) == CONNECTION_OK && sqlstate_is_timeout(state)) {
+        report_failure(s, stmt, state, res);
+        *rc = MT_DB_DOWN;
+    }
+    else if (PQstatus(c) != CONNECTION_OK || sqlstate_is_outage(state)) {
         mt_db_report_down(s, state ? state : "connection lost",
                           PQresultErrorMessage(res));
         *rc = MT_DB_DOWN;
     }
     else {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
-                     TKLOG(011) "statement %s failed (SQLSTATE %s): %s",
-                     stmt->name, state ? state : "?", PQresultErrorMessage(res));
+        report_failure(s, stmt, state, res);
         *rc = MT_DB_FAILED;
     }
     PQclear(res);

@@ -45,7 +45,7 @@ static inline int mt_log_due(volatile apr_uint64_t *last)
 
 typedef struct {
     int64_t numbers[TK_CONF__NUMBERS];   /* MT_UNSET until configured */
-    int queue_open;                      /* MT_UNSET, 0 or 1 */
+    int queue_mode;                      /* MT_UNSET or a tk_queue_mode */
     int identity;                        /* MT_UNSET or a tk_identity */
     const char *secret_file;
     const unsigned char *secret;
@@ -63,7 +63,9 @@ int64_t mt_conf_number(const server_rec *s, tk_conf_number which);
 /* The same as statement parameter text, from p. */
 const char *mt_conf_param(apr_pool_t *p, const server_rec *s,
                           tk_conf_number which);
-int mt_conf_queue_open(const server_rec *s);
+tk_queue_mode mt_conf_queue_mode(const server_rec *s);
+/* What the configuration says about admission, for etaSeconds. */
+void mt_conf_queue_rules(const server_rec *s, tk_queue_rules *rules);
 tk_identity mt_conf_identity(const server_rec *s);
 
 /* ---- database (mod_ticket_db.c) ---- */
@@ -129,6 +131,16 @@ void mt_snapshot_mark_serving(void);
 int mt_snapshot_serving(void);
 void mt_snapshot_heartbeat(apr_time_t when);
 apr_time_t mt_snapshot_last_heartbeat(void);
+/* The admission job's turn on this host (its children take turns): 1 when
+ * it is due at now and the caller has it, due again at hold_until unless
+ * mt_snapshot_job_next says otherwise after the run. */
+int mt_snapshot_job_turn(apr_time_t now, apr_time_t hold_until);
+void mt_snapshot_job_next(apr_time_t at);
+/* A failed run at when: the failed runs in a row, this one included. */
+apr_uint64_t mt_snapshot_job_failed(apr_time_t when);
+/* A run worked: 1 (and *down_since, when the failures began) if runs had
+ * failed before it, for the one caller that ends the episode. */
+int mt_snapshot_job_recovered(apr_time_t *down_since);
 
 /* ---- reading requests (mod_ticket_request.c) ---- */
 

@@ -12,15 +12,17 @@ static const mt_statement ENTER = {"tk_enter",
     "SELECT e.result, e.user_id, e.token_seq, e.token_state, (e.queue).*"
     "  FROM ticket_enter($1::bigint, $2::text, $3::boolean) e", 3, 0};
 
+/* (the state through the gate's function: a poll that sees service
+ * claims the token, see TicketClaimTimeout) */
 static const mt_statement TOKEN = {"tk_token",
-    "SELECT t.state,"
-    "       t.state = 'service' AND t.expires_at > clock_timestamp() AS serving,"
+    "SELECT g.status AS state,"
     "       to_char(t.expires_at AT TIME ZONE 'UTC',"
     "               'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS expires_at,"
     "       greatest(ceil(extract(epoch FROM t.expires_at - clock_timestamp())),"
     "                0)::bigint AS remaining, q.*"
-    "  FROM queue_tokens t CROSS JOIN ticket_queue_view() q"
-    " WHERE t.seq = $1::bigint AND t.user_id = $2::bigint", 2, MT_DB_REPEATABLE};
+    "  FROM " MT_GATE_SQL
+    "  JOIN queue_tokens t ON t.seq = $1::bigint AND t.user_id = $2::bigint"
+    " CROSS JOIN ticket_queue_view() q", 2, MT_DB_REPEATABLE};
 
 static const mt_outcome ENTER_OUTCOMES[] = {
     {"forbidden", TK_E_FORBIDDEN},
@@ -68,13 +70,15 @@ static json_object *waiting_body(request_rec *r, const char *user_token,
 {
     json_object *body = new_body(user_token);
     int64_t position = tk_queue_place(v, seq);
-    int64_t free_slots = mt_conf_number(r->server, TK_CONF_CAPACITY) - v->in_service;
-    int64_t eta;
+    tk_queue_rules rules;
+    int64_t free_slots, eta;
 
     if (position < 1) {
         position = 1;   /* admitted meanwhile: next in line at worst */
     }
-    eta = tk_queue_eta_seconds(position, v->admitted_last_minute);
+    mt_conf_queue_rules(r->server, &rules);
+    free_slots = rules.paused ? 0 : rules.capacity - v->in_service;
+    eta = tk_queue_eta(v, &rules, position, apr_time_now());
     json_object_object_add(body, "tokenStatus", json_object_new_string("wait"));
     json_object_object_add(body, "position", mt_json_i64(position));
     json_object_object_add(body, "waitingCount",
@@ -135,7 +139,7 @@ int mt_queues_enter(request_rec *r, const tk_route_match *m)
     }
     params[0] = user ? mt_i64_text(r->pool, user) : NULL;
     params[1] = mt_caller(r);
-    params[2] = mt_conf_queue_open(r->server) ? "true" : "false";
+    params[2] = mt_conf_queue_mode(r->server) != TK_QUEUE_CLOSED ? "true" : "false";
     if (!(res = mt_db_run(r, &ENTER, params, &rc))) {
         return mt_reply_db_error(r, rc);
     }
@@ -183,7 +187,7 @@ int mt_queues_poll(request_rec *r, const tk_route_match *m)
         mt_snapshot_read(&view);
         return mt_reply_json(r, HTTP_OK, waiting_body(r, NULL, g.token.seq, &view));
     }
-    if (mt_result_true(res, "serving")) {
+    if (strcmp(state, "service") == 0) {
         return mt_reply_json(r, HTTP_OK, mt_json_row(NULL, res, 0, SERVICE_FIELDS));
     }
     return mt_reply_json(r, HTTP_OK, mt_json_row(NULL, res, 0, EXPIRED_FIELDS));

@@ -6,10 +6,11 @@
  * atomic: head only ever grows (compare-and-swap), the counters take the
  * newest refresh. A reader may see head and counters from two refreshes;
  * both are true of the recent past, which is all a poll promises. The
- * gaps (numbers that never were entries) are read whole or not at all:
- * a sequence lock (odd while written), so that a poll never subtracts a
- * gap twice or half; a reader that cannot get a whole copy uses none
- * (positions then count the gap's numbers, as before it was known). The
+ * lists (gaps: numbers that never were entries; the earliest expiry
+ * times) are read whole or not at all: a sequence lock (odd while
+ * written), so that a poll never subtracts a gap twice or half; a reader
+ * that cannot get a whole copy uses none (positions then count the gap's
+ * numbers, as before it was known; etaSeconds lacks the expiry bound). The
  * segment is kept across graceful restarts (retained data, process pool),
  * so a restart never sends positions back. */
 #include <apr_atomic.h>
@@ -17,7 +18,7 @@
 #include <apr_thread_proc.h>
 #include "mod_ticket_private.h"
 
-#define GAP_READ_TRIES 100
+#define LIST_READ_TRIES 100
 
 typedef struct {
     volatile apr_uint64_t head;
@@ -29,9 +30,15 @@ typedef struct {
     volatile apr_uint64_t serving;      /* the handler has run: 1 */
     volatile apr_uint64_t health_at;    /* when readiness was last asked */
     volatile apr_uint64_t health_ok;    /* and its answer: 1 ready */
-    volatile apr_uint64_t gaps_version; /* odd while the gaps are written */
+    volatile apr_uint64_t early_ends;
+    volatile apr_uint64_t job_next_at;  /* the admission job's next turn */
+    volatile apr_uint64_t job_failures; /* its failed runs in a row */
+    volatile apr_uint64_t job_down_since; /* the first of them */
+    volatile apr_uint64_t lists_version; /* odd while the lists are written */
     volatile apr_uint64_t ngaps;
     volatile apr_uint64_t gaps[TK_QUEUE_MAX_GAPS][2];
+    volatile apr_uint64_t nexpiries;
+    volatile apr_uint64_t expiries[TK_QUEUE_MAX_EXPIRIES][2];
 } mt_shared;
 
 typedef struct {
@@ -70,40 +77,53 @@ apr_status_t mt_snapshot_attach(apr_pool_t *pconf, server_rec *s)
     return APR_SUCCESS;
 }
 
-static void read_gaps(tk_queue_view *view)
+/* n pairs from shared memory (n at most max). */
+static int read_pairs(volatile apr_uint64_t (*from)[2], apr_uint64_t n,
+                      int64_t (*to)[2], int max)
+{
+    int i, count = n < (apr_uint64_t)max ? (int)n : max;
+
+    for (i = 0; i < count; ++i) {
+        to[i][0] = (int64_t)apr_atomic_read64(&from[i][0]);
+        to[i][1] = (int64_t)apr_atomic_read64(&from[i][1]);
+    }
+    return count;
+}
+
+static void read_lists(tk_queue_view *view)
 {
     apr_uint64_t v;
-    int tries, i;
+    int tries;
 
-    for (tries = 0; tries < GAP_READ_TRIES; ++tries) {
-        if ((v = apr_atomic_read64(&shared->gaps_version)) & 1) {
+    for (tries = 0; tries < LIST_READ_TRIES; ++tries) {
+        if ((v = apr_atomic_read64(&shared->lists_version)) & 1) {
             apr_thread_yield();
             continue;
         }
-        view->ngaps = (int)apr_atomic_read64(&shared->ngaps);
-        for (i = 0; i < view->ngaps && i < TK_QUEUE_MAX_GAPS; ++i) {
-            view->gaps[i][0] = (int64_t)apr_atomic_read64(&shared->gaps[i][0]);
-            view->gaps[i][1] = (int64_t)apr_atomic_read64(&shared->gaps[i][1]);
-        }
-        if (apr_atomic_read64(&shared->gaps_version) == v) {
+        view->ngaps = read_pairs(shared->gaps, apr_atomic_read64(&shared->ngaps),
+                                 view->gaps, TK_QUEUE_MAX_GAPS);
+        view->nexpiries = read_pairs(shared->expiries,
+                                     apr_atomic_read64(&shared->nexpiries),
+                                     view->expiries, TK_QUEUE_MAX_EXPIRIES);
+        if (apr_atomic_read64(&shared->lists_version) == v) {
             return;
         }
     }
-    view->ngaps = 0;
+    view->ngaps = view->nexpiries = 0;
 }
 
-/* Takes the gaps' lock: the odd version it set. The same odd version for
+/* Takes the lists' lock: the odd version it set. The same odd version for
  * a second belongs to a writer that died (a child killed while writing):
  * taken over (a live one releases only its own version, see write_gaps). */
-static apr_uint64_t lock_gaps(void)
+static apr_uint64_t lock_lists(void)
 {
     apr_time_t since = 0;
     apr_uint64_t seen, held = 0;
 
     for (;;) {
-        seen = apr_atomic_read64(&shared->gaps_version);
+        seen = apr_atomic_read64(&shared->lists_version);
         if (!(seen & 1)) {
-            if (apr_atomic_cas64(&shared->gaps_version, seen + 1, seen) == seen) {
+            if (apr_atomic_cas64(&shared->lists_version, seen + 1, seen) == seen) {
                 return seen + 1;
             }
         }
@@ -112,46 +132,59 @@ static apr_uint64_t lock_gaps(void)
             since = apr_time_now();
         }
         else if (apr_time_now() - since > apr_time_from_sec(1)
-                 && apr_atomic_cas64(&shared->gaps_version, seen + 2, seen) == seen) {
+                 && apr_atomic_cas64(&shared->lists_version, seen + 2, seen) == seen) {
             return seen + 2;
         }
         apr_thread_yield();
     }
 }
 
-static int same_gaps(const tk_queue_view *next)
+static int same_pairs(int n, int64_t (*a)[2], int m, const int64_t (*b)[2])
 {
-    tk_queue_view now;
     int i;
 
-    read_gaps(&now);
-    if (now.ngaps != next->ngaps) {
+    if (n != m) {
         return 0;
     }
-    for (i = 0; i < now.ngaps; ++i) {
-        if (now.gaps[i][0] != next->gaps[i][0] || now.gaps[i][1] != next->gaps[i][1]) {
+    for (i = 0; i < n; ++i) {
+        if (a[i][0] != b[i][0] || a[i][1] != b[i][1]) {
             return 0;
         }
     }
     return 1;
 }
 
-static void write_gaps(const tk_queue_view *next)
+static void write_pairs(volatile apr_uint64_t *count,
+                        volatile apr_uint64_t (*to)[2],
+                        const int64_t (*from)[2], int n)
 {
-    apr_uint64_t version;
-    int i, n = next->ngaps < TK_QUEUE_MAX_GAPS ? next->ngaps : TK_QUEUE_MAX_GAPS;
+    int i;
 
-    if (same_gaps(next)) {
+    apr_atomic_set64(count, (apr_uint64_t)n);
+    for (i = 0; i < n; ++i) {
+        apr_atomic_set64(&to[i][0], (apr_uint64_t)from[i][0]);
+        apr_atomic_set64(&to[i][1], (apr_uint64_t)from[i][1]);
+    }
+}
+
+static void write_lists(const tk_queue_view *next)
+{
+    tk_queue_view now;
+    apr_uint64_t version;
+    int ngaps = next->ngaps < TK_QUEUE_MAX_GAPS ? next->ngaps : TK_QUEUE_MAX_GAPS;
+    int nexp = next->nexpiries < TK_QUEUE_MAX_EXPIRIES ? next->nexpiries
+                                                       : TK_QUEUE_MAX_EXPIRIES;
+
+    read_lists(&now);
+    if (same_pairs(now.ngaps, now.gaps, ngaps, next->gaps)
+        && same_pairs(now.nexpiries, now.expiries, nexp, next->expiries)) {
         return;                 /* most refreshes: readers are not disturbed */
     }
-    version = lock_gaps();
-    apr_atomic_set64(&shared->ngaps, (apr_uint64_t)n);
-    for (i = 0; i < n; ++i) {
-        apr_atomic_set64(&shared->gaps[i][0], (apr_uint64_t)next->gaps[i][0]);
-        apr_atomic_set64(&shared->gaps[i][1], (apr_uint64_t)next->gaps[i][1]);
-    }
+    version = lock_lists();
+    write_pairs(&shared->ngaps, shared->gaps, next->gaps, ngaps);
+    write_pairs(&shared->nexpiries, shared->expiries, next->expiries, nexp);
     /* only if nobody took the lock over meanwhile (then theirs stands) */
-    apr_atomic_cas64(&shared->gaps_version, version + 1, version);
+    apr_atomic_cas64(&shared->lists_version, version + 1, version);
 }
 
 void mt_snapshot_read(tk_queue_view *view)
@@ -166,7 +199,8 @@ void mt_snapshot_read(tk_queue_view *view)
         (int64_t)apr_atomic_read64(&shared->admitted_last_minute);
     view->in_service = (int64_t)apr_atomic_read64(&shared->in_service);
     view->refreshed_at = (int64_t)apr_atomic_read64(&shared->refreshed_at);
-    read_gaps(view);
+    view->early_ends_last_minute = (int64_t)apr_atomic_read64(&shared->early_ends);
+    read_lists(view);
 }
 
 void mt_snapshot_merge(const tk_queue_view *next)
@@ -191,8 +225,10 @@ void mt_snapshot_merge(const tk_queue_view *next)
         apr_atomic_set64(&shared->admitted_last_minute,
                          (apr_uint64_t)next->admitted_last_minute);
         apr_atomic_set64(&shared->in_service, (apr_uint64_t)next->in_service);
+        apr_atomic_set64(&shared->early_ends,
+                         (apr_uint64_t)next->early_ends_last_minute);
         apr_atomic_set64(&shared->refreshed_at, (apr_uint64_t)next->refreshed_at);
-        write_gaps(next);
+        write_lists(next);
     }
 }
 
@@ -212,7 +248,9 @@ void mt_snapshot_merge_result(const PGresult *res)
     view.admitted_last_minute = view_column(res, "admitted_last_minute");
     view.in_service = view_column(res, "in_service");
     view.refreshed_at = view_column(res, "advanced_us");
+    view.early_ends_last_minute = view_column(res, "early_ends_last_minute");
     tk_queue_read_gaps(mt_result_text(res, "gaps"), &view);
+    tk_queue_read_expiries(mt_result_text(res, "expiries"), &view);
     mt_snapshot_merge(&view);
 }
 
@@ -266,4 +304,47 @@ void mt_snapshot_heartbeat(apr_time_t when)
 apr_time_t mt_snapshot_last_heartbeat(void)
 {
     return shared ? (apr_time_t)apr_atomic_read64(&shared->heartbeat) : 0;
+}
+
+int mt_snapshot_job_turn(apr_time_t now, apr_time_t hold_until)
+{
+    apr_uint64_t next;
+
+    if (!shared) {
+        return 0;
+    }
+    next = apr_atomic_read64(&shared->job_next_at);
+    return (apr_uint64_t)now >= next
+           && apr_atomic_cas64(&shared->job_next_at, (apr_uint64_t)hold_until,
+                               next) == next;
+}
+
+void mt_snapshot_job_next(apr_time_t at)
+{
+    if (shared) {
+        apr_atomic_set64(&shared->job_next_at, (apr_uint64_t)at);
+    }
+}
+
+apr_uint64_t mt_snapshot_job_failed(apr_time_t when)
+{
+    apr_uint64_t failures;
+
+    if (!shared) {
+        return 0;
+    }
+    failures = apr_atomic_inc64(&shared->job_failures) + 1;
+    if (failures == 1) {
+        apr_atomic_set64(&shared->job_down_since, (apr_uint64_t)when);
+    }
+    return failures;
+}
+
+int mt_snapshot_job_recovered(apr_time_t *down_since)
+{
+    if (!shared || apr_atomic_read64(&shared->job_failures) == 0) {
+        return 0;
+    }
+    *down_since = (apr_time_t)apr_atomic_read64(&shared->job_down_since);
+    return apr_atomic_xchg64(&shared->job_failures, 0) != 0;
 }

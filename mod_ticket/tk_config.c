@@ -43,19 +43,19 @@ const char *tk_conf_read_number(apr_pool_t *p, tk_conf_number which,
     }
 }
 
-const char *tk_conf_read_queue_state(apr_pool_t *p, const char *arg, int *open)
+const char *tk_conf_read_queue_mode(apr_pool_t *p, const char *arg, int *mode)
 {
-    if (strcasecmp(arg, "Open") == 0) {
-        *open = 1;
+    static const char *const names[] = {"Open", "Paused", "Closed"};
+    int i;
+
+    for (i = 0; i < 3; ++i) {
+        if (strcasecmp(arg, names[i]) == 0) {
+            *mode = i;      /* tk_queue_mode's order */
+            return NULL;
+        }
     }
-    else if (strcasecmp(arg, "Closed") == 0) {
-        *open = 0;
-    }
-    else {
-        return apr_psprintf(p, "TicketQueue: '%s' is neither Open nor Closed",
-                            arg);
-    }
-    return NULL;
+    return apr_psprintf(p, "TicketQueue: '%s' is not Open, Paused or Closed",
+                        arg);
 }
 
 const char *tk_conf_read_identity(apr_pool_t *p, const char *arg, int *out)

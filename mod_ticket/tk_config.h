@@ -8,7 +8,7 @@
 
 /* The latest migration (sql/NNN_*.sql) this module needs: GET /health?db=1
  * is ready only on a database that has it (test_docs checks the name). */
-#define TK_SCHEMA_VERSION "009_catalogue"
+#define TK_SCHEMA_VERSION "010_operator"
 
 /* The numeric directives, the one list of their names, ranges, defaults
  * and help: X(ID, "Directive", min, max, default, "help"). It makes the
@@ -31,7 +31,11 @@
     X(MAX_BALANCE, "TicketMaxBalance", 1, 1000000000000000, 100000000, \
       "largest balance, won") \
     X(MAX_BODY_BYTES, "TicketMaxBodyBytes", 64, 1048576, 8192, \
-      "request body limit, bytes")
+      "request body limit, bytes") \
+    X(ADMIT_RATE, "TicketAdmitRate", 0, 1000000, 0, \
+      "admissions per 60 seconds, spread evenly; 0: no limit") \
+    X(CLAIM_TIMEOUT, "TicketClaimTimeout", 0, 86400, 0, \
+      "seconds an admitted token may go unused; 0: off")
 
 #define TK_CONF_ENUM(id, name, min, max, def, help) TK_CONF_##id,
 typedef enum {
@@ -54,9 +58,16 @@ const tk_conf_spec *tk_conf_spec_of(tk_conf_number which);
 const char *tk_conf_read_number(apr_pool_t *p, tk_conf_number which,
                                 const char *arg, int64_t *out);
 
-/* Reads "Open"/"Closed" (any case) for TicketQueue: NULL and *open set,
- * or an error message naming the directive. */
-const char *tk_conf_read_queue_state(apr_pool_t *p, const char *arg, int *open);
+/* What TicketQueue lets happen. */
+typedef enum {
+    TK_QUEUE_OPEN = 0,          /* entries taken, tokens admitted */
+    TK_QUEUE_PAUSED,            /* entries taken, nobody admitted */
+    TK_QUEUE_CLOSED             /* entries refused, admission goes on */
+} tk_queue_mode;
+
+/* Reads "Open"/"Paused"/"Closed" (any case) for TicketQueue: NULL and
+ * *mode set, or an error message naming the directive. */
+const char *tk_conf_read_queue_mode(apr_pool_t *p, const char *arg, int *mode);
 
 /* Where the caller comes from (TicketIdentity). */
 typedef enum {

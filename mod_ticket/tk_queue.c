@@ -23,14 +23,16 @@ int64_t tk_queue_place(const tk_queue_view *v, int64_t seq)
     return position < 1 && seq > v->head ? 1 : position;
 }
 
-int tk_queue_read_gaps(const char *text, tk_queue_view *v)
+/* Reads "{a,b,c,d}" into pairs (at most max of them kept): the number
+ * of pairs, or -1 when it is not that (or a pair is out of order and
+ * ordered is set). */
+static int read_pairs(const char *text, int64_t (*pairs)[2], int max, int ordered)
 {
     const char *p = text;
     int64_t pair[2];
     int n = 0, k = 0;
     char *end;
 
-    v->ngaps = 0;
     if (!p || *p++ != '{') {
         return -1;
     }
@@ -39,28 +41,38 @@ int tk_queue_read_gaps(const char *text, tk_queue_view *v)
         pair[k] = strtoll(p, &end, 10);
         if (end == p || errno || (*end != ',' && *end != '}')
             || (*end == ',' && end[1] == '}')) {
-            v->ngaps = 0;
             return -1;
         }
         p = *end == ',' ? end + 1 : end;
         if (++k == 2) {
             k = 0;
-            if (pair[0] > pair[1]) {
-                v->ngaps = 0;
+            if (ordered && pair[0] > pair[1]) {
                 return -1;
             }
-            if (n < TK_QUEUE_MAX_GAPS) {
-                v->gaps[n][0] = pair[0];
-                v->gaps[n][1] = pair[1];
-                v->ngaps = ++n;
+            if (n < max) {
+                pairs[n][0] = pair[0];
+                pairs[n][1] = pair[1];
+                ++n;
             }
         }
     }
-    if (*p != '}' || p[1] != '\0' || k != 0) {
-        v->ngaps = 0;
-        return -1;
-    }
-    return 0;
+    return *p == '}' && p[1] == '\0' && k == 0 ? n : -1;
+}
+
+int tk_queue_read_gaps(const char *text, tk_queue_view *v)
+{
+    int n = read_pairs(text, v->gaps, TK_QUEUE_MAX_GAPS, 1);
+
+    v->ngaps = n < 0 ? 0 : n;
+    return n < 0 ? -1 : 0;
+}
+
+int tk_queue_read_expiries(const char *text, tk_queue_view *v)
+{
+    int n = read_pairs(text, v->expiries, TK_QUEUE_MAX_EXPIRIES, 0);
+
+    v->nexpiries = n < 0 ? 0 : n;
+    return n < 0 ? -1 : 0;
 }
 
 int64_t tk_queue_eta_seconds(int64_t position, int64_t admitted_last_minute)
@@ -111,4 +123,56 @@ int64_t tk_queue_behind_free_slots(int64_t position, int64_t free_slots)
 int64_t tk_queue_waiting_count(int64_t waiting, int64_t position)
 {
     return waiting > position ? waiting : position;
+}
+
+/* Seconds from now until instant at, rounded up, never below 0. */
+static int64_t seconds_until(int64_t at, int64_t now)
+{
+    return at <= now ? 0 : (at - now + 999999) / 1000000;
+}
+
+/* The expiry bound: seconds until the position-th earliest expiry, by
+ * the latest known rank at or below it; TK_ETA_UNKNOWN without one. */
+static int64_t expiry_bound(const tk_queue_view *v, int64_t position, int64_t now)
+{
+    int64_t at = -1;
+    int i;
+
+    for (i = 0; i < v->nexpiries && i < TK_QUEUE_MAX_EXPIRIES; ++i) {
+        if (v->expiries[i][0] <= position) {
+            at = v->expiries[i][1];
+        }
+    }
+    return at < 0 ? TK_ETA_UNKNOWN : seconds_until(at, now);
+}
+
+/* The larger of two estimates, where TK_ETA_UNKNOWN is no estimate. */
+static int64_t later(int64_t a, int64_t b)
+{
+    if (a == TK_ETA_UNKNOWN) {
+        return b;
+    }
+    return b == TK_ETA_UNKNOWN || a >= b ? a : b;
+}
+
+int64_t tk_queue_eta(const tk_queue_view *v, const tk_queue_rules *rules,
+                     int64_t position, int64_t now)
+{
+    int64_t free_slots = rules->capacity - v->in_service;
+    int64_t eta;
+
+    if (rules->paused) {
+        return TK_ETA_UNKNOWN;
+    }
+    eta = tk_queue_eta_seconds(position, v->admitted_last_minute);
+    if (free_slots >= position) {
+        eta = rules->interval;          /* the next advancement takes it */
+    }
+    if (rules->admit_rate > 0) {
+        eta = later(eta, tk_queue_eta_seconds(position, rules->admit_rate));
+    }
+    if (free_slots <= 0 && v->early_ends_last_minute == 0) {
+        eta = later(eta, expiry_bound(v, position, now));
+    }
+    return eta;
 }

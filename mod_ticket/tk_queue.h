@@ -16,6 +16,7 @@
 #define TK_ETA_UNKNOWN (-1)
 
 #define TK_QUEUE_MAX_GAPS 8
+#define TK_QUEUE_MAX_EXPIRIES 15
 
 /* A host's view of the queue (the database's queue_state row). */
 typedef struct {
@@ -28,7 +29,22 @@ typedef struct {
      * to 32 after a database crash): [lo, hi] each, the largest few */
     int ngaps;
     int64_t gaps[TK_QUEUE_MAX_GAPS][2];
+    /* services that ended before their time (payments, claim timeouts)
+     * in the minute before the refresh */
+    int64_t early_ends_last_minute;
+    /* the earliest expiry times of the tokens in service: [rank, apr_time_t]
+     * each, ranks ascending (1-8, 16, 32, ... 1024) */
+    int nexpiries;
+    int64_t expiries[TK_QUEUE_MAX_EXPIRIES][2];
 } tk_queue_view;
+
+/* What the host's configuration says about admission, for etaSeconds. */
+typedef struct {
+    int paused;                 /* TicketQueue Paused: nobody is admitted */
+    int64_t capacity;           /* TicketCapacity */
+    int64_t admit_rate;         /* TicketAdmitRate, 0: no limit */
+    int64_t interval;           /* TicketAdvanceInterval, seconds */
+} tk_queue_rules;
 
 /* Position of a waiting token (>= 1), or 0 when head has passed it (the
  * token may have been admitted: ask the database). */
@@ -43,9 +59,23 @@ int64_t tk_queue_place(const tk_queue_view *v, int64_t seq);
  * it is not that. More than TK_QUEUE_MAX_GAPS pairs keep the first. */
 int tk_queue_read_gaps(const char *text, tk_queue_view *v);
 
+/* Reads the expiries of a queue_state row ("{1,1764000000000000,2,…}",
+ * rank and microseconds since 1970 in pairs) into v, as
+ * tk_queue_read_gaps does. */
+int tk_queue_read_expiries(const char *text, tk_queue_view *v);
+
 /* Seconds until admission at the measured rate, rounded up, or
  * TK_ETA_UNKNOWN while nobody was admitted in the last minute. */
 int64_t tk_queue_eta_seconds(int64_t position, int64_t admitted_last_minute);
+
+/* etaSeconds (openapi.yaml) of a token at position, at instant now
+ * (apr_time_t): the measured rate's estimate, but never sooner than the
+ * rate limit allows, nor, with capacity full and no service ended early
+ * in the last minute, than the position-th earliest expiry (the latest
+ * known rank at or below it); one interval with a free slot for it;
+ * TK_ETA_UNKNOWN while paused or with no basis. */
+int64_t tk_queue_eta(const tk_queue_view *v, const tk_queue_rules *rules,
+                     int64_t position, int64_t now);
 
 /* When to poll next: a quarter of the ETA but at most a second per place
  * (or 200 ms per place while the rate is unknown), within

@@ -19,7 +19,9 @@ KNOBS="CAPACITY TicketCapacity
 SERVICE_TTL TicketServiceTTL
 HOLD_TTL TicketHoldTTL
 ADVANCE_INTERVAL TicketAdvanceInterval
-QUEUE TicketQueue"
+QUEUE TicketQueue
+ADMIT_RATE TicketAdmitRate
+CLAIM_TIMEOUT TicketClaimTimeout"
 
 TICKET_KNOBS=$(printf '%s\n' "$KNOBS" | while read -r knob directive; do
     eval "value=\${$knob:-}"

@@ -10,16 +10,19 @@
 -- one-line SQL functions name none, so that the planner inlines them.)
 
 -- What a token is good for: 'service' (admitted, unexpired), 'wait',
--- 'expire', or 'invalid' (no such token of that user). One indexed lookup.
--- (PL/pgSQL, not SQL: its plan is kept for the session; an SQL function
--- that cannot be inlined is planned on every call, at half the speed.)
+-- 'expire', or 'invalid' (no such token of that user). One indexed lookup;
+-- the first time a token is found in service it is claimed (used: see
+-- ticket_token_claim). (PL/pgSQL, not SQL: its plan is kept for the
+-- session; an SQL function that cannot be inlined is planned on every
+-- call, at half the speed.)
 CREATE OR REPLACE FUNCTION ticket_token_status(p_seq bigint, p_user bigint)
-RETURNS text LANGUAGE plpgsql STABLE AS $$
+RETURNS text LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     v_state text;
     v_expires timestamptz;
+    v_claimed timestamptz;
 BEGIN
-    SELECT t.state, t.expires_at INTO v_state, v_expires
+    SELECT t.state, t.expires_at, t.claimed_at INTO v_state, v_expires, v_claimed
       FROM public.queue_tokens t WHERE t.seq = p_seq AND t.user_id = p_user;
     IF NOT FOUND THEN
         RETURN 'invalid';
@@ -27,7 +30,31 @@ BEGIN
     IF v_state = 'service' AND v_expires <= clock_timestamp() THEN
         RETURN 'expire';
     END IF;
+    IF v_state = 'service' AND v_claimed IS NULL THEN
+        RETURN public.ticket_token_claim(p_seq);
+    END IF;
     RETURN v_state;
+END
+$$;
+
+-- Marks an admitted token used, once: from then on TicketClaimTimeout
+-- does not end it. 'service', or 'expire' when the claim timeout (or its
+-- time) ended it first (the admission's UPDATE and this one take the
+-- row's lock in turn, and the second sees what the first did).
+CREATE OR REPLACE FUNCTION ticket_token_claim(p_seq bigint) RETURNS text
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    UPDATE queue_tokens t SET claimed_at = clock_timestamp()
+     WHERE t.seq = p_seq AND t.state = 'service' AND t.claimed_at IS NULL
+       AND t.expires_at > clock_timestamp();
+    IF FOUND THEN
+        RETURN 'service';
+    END IF;
+    -- claimed meanwhile by a concurrent request, or ended
+    PERFORM 1 FROM queue_tokens t
+     WHERE t.seq = p_seq AND t.state = 'service' AND t.expires_at > clock_timestamp();
+    RETURN CASE WHEN FOUND THEN 'service' ELSE 'expire' END;
 END
 $$;
 
@@ -53,7 +80,8 @@ DECLARE
     v public.ticket_queue_view;
 BEGIN
     SELECT s.head, s.waiting, s.admitted_last_minute, s.in_service,
-           (extract(epoch FROM s.advanced_at) * 1000000)::bigint, s.gaps
+           (extract(epoch FROM s.advanced_at) * 1000000)::bigint, s.gaps,
+           s.early_ends_last_minute, s.expiries
       INTO v FROM public.queue_state s;
     RETURN v;
 END

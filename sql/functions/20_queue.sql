@@ -113,8 +113,52 @@ SET search_path = public, pg_temp AS $$
      WHERE kept.n <= 8
 $$;
 
+-- How many tokens an admission run may admit now under TicketAdmitRate
+-- p_rate (0: no limit): at most p_rate in any 60 s (counted), and spread
+-- over the minute by the allowance in queue_state, refilled at p_rate/60
+-- a second and holding at most one run's share (p_rate * p_interval / 60,
+-- rounded up), so that no run admits a burst. (A tenth of an admission of
+-- slack, so that a run a few ms early still admits its share.)
+CREATE OR REPLACE FUNCTION ticket_rate_slots(p_rate integer, p_interval integer,
+    p_now timestamptz, p_allowance double precision, p_refilled timestamptz,
+    OUT slots bigint, OUT allowance double precision)
+LANGUAGE plpgsql STABLE
+SET search_path = public, pg_temp AS $$
+DECLARE
+    v_share double precision := ceil(p_rate::numeric * p_interval / 60);
+    v_minute bigint;
+BEGIN
+    IF p_refilled = '-infinity' THEN
+        allowance := v_share;           -- the first run with a rate
+    ELSE
+        allowance := least(v_share, p_allowance + p_rate / 60.0
+            * greatest(extract(epoch FROM p_now - p_refilled), 0));
+    END IF;
+    SELECT count(*) INTO v_minute FROM queue_tokens
+     WHERE admitted_at > p_now - interval '60 seconds';
+    slots := greatest(least(floor(allowance + 0.1)::bigint, p_rate - v_minute), 0);
+END
+$$;
+
+-- The earliest expires_at of the tokens in service, by rank, as
+-- queue_state.expiries keeps them: rank, microseconds, rank, ...
+CREATE OR REPLACE FUNCTION ticket_expiry_ranks(p_now timestamptz) RETURNS bigint[]
+LANGUAGE sql STABLE
+SET search_path = public, pg_temp AS $$
+    SELECT coalesce(array_agg(x ORDER BY e.rn, v.k), '{}')
+      FROM (SELECT row_number() OVER (ORDER BY t.expires_at) AS rn,
+                   (extract(epoch FROM t.expires_at) * 1000000)::bigint AS us
+              FROM (SELECT expires_at FROM queue_tokens
+                     WHERE state = 'service' AND expires_at > p_now
+                     ORDER BY expires_at LIMIT 1024) t) e
+     CROSS JOIN LATERAL (VALUES (1, e.rn), (2, e.us)) AS v(k, x)
+     WHERE e.rn <= 8 OR e.rn IN (16, 32, 64, 128, 256, 512, 1024)
+$$;
+
 -- Admits the oldest waiting tokens while fewer than p_capacity are in
--- service, expires service tokens past their time, and records the queue's
+-- service (none while p_paused; no more than TicketAdmitRate p_rate
+-- allows), expires service tokens past their time and admitted tokens
+-- unused for p_claim_timeout seconds (0: never), and records the queue's
 -- state. Safe with several hosts: they take turns on the lock, and each
 -- counts what the one before it admitted.
 --
@@ -122,11 +166,12 @@ $$;
 -- and a payment admits at once, so calls are frequent): queue_state keeps
 -- the count as of the last call, and each call subtracts the tokens whose
 -- expires_at fell since then. expires_at only ever moves earlier (a payment
--- sets it to its own time), so no token is subtracted twice; a payment that
--- commits after a call with an earlier time is never subtracted, so the
--- count can only be too high (admitting too few, never too many) and is
--- made exact again every minute by a full count.
+-- or a claim timeout sets it to its own time), so no token is subtracted
+-- twice; a payment that commits after a call with an earlier time is never
+-- subtracted, so the count can only be too high (admitting too few, never
+-- too many) and is made exact again every minute by a full count.
 CREATE OR REPLACE FUNCTION ticket_admit(p_capacity integer, p_service_ttl integer,
+    p_paused boolean, p_rate integer, p_interval integer, p_claim_timeout integer,
     OUT admitted integer,
     OUT queue ticket_queue_view)
 LANGUAGE plpgsql
@@ -146,6 +191,12 @@ DECLARE
     v_rate bigint;
     v_head_now bigint;
     v_waiting bigint;
+    v_slots bigint;
+    v_unclaimed bigint;
+    v_allowance double precision;
+    v_refilled timestamptz;
+    v_early bigint;
+    v_expiries bigint[];
 BEGIN
     -- The lock is held until commit, so a synchronous commit would put a
     -- WAL flush inside every admission, one after the other. An admission
@@ -162,9 +213,10 @@ BEGIN
     v_now := clock_timestamp();
     SELECT s.in_service, s.advanced_at, s.recounted_at, s.rate_counted_at,
            s.admitted_last_minute, s.head, s.keys_swept_at, s.gaps,
-           s.gaps_scanned
+           s.gaps_scanned, s.rate_allowance, s.rate_refilled_at,
+           s.early_ends_last_minute, s.expiries
       INTO v_live, v_last, v_recounted, v_rate_at, v_rate, v_head, v_swept,
-           v_gaps, v_scanned
+           v_gaps, v_scanned, v_allowance, v_refilled, v_early, v_expiries
       FROM queue_state s;
     IF v_recounted < v_now - interval '1 minute' OR v_last > v_now THEN
         SELECT count(*) INTO v_live FROM queue_tokens
@@ -179,17 +231,34 @@ BEGIN
     UPDATE queue_tokens SET state = 'expire'
      WHERE state = 'service' AND expires_at <= v_now
        AND (v_recounted = v_now OR expires_at > v_last);
+    -- admitted and never used: the slot goes to the next in line
+    IF p_claim_timeout > 0 THEN
+        UPDATE queue_tokens SET state = 'expire', expires_at = v_now
+         WHERE state = 'service' AND claimed_at IS NULL AND expires_at > v_now
+           AND admitted_at <= v_now - make_interval(secs => p_claim_timeout);
+        GET DIAGNOSTICS v_unclaimed = ROW_COUNT;
+        v_live := v_live - v_unclaimed;
+    END IF;
 
+    v_slots := CASE WHEN p_paused THEN 0 ELSE greatest(p_capacity - v_live, 0) END;
+    IF p_rate > 0 AND v_slots > 0 THEN
+        SELECT least(r.slots, v_slots), r.allowance INTO v_slots, v_allowance
+          FROM ticket_rate_slots(p_rate, p_interval, v_now, v_allowance, v_refilled) r;
+        v_refilled := v_now;
+    END IF;
     -- every waiting token is past head: starting there skips the index
     -- entries of the tokens admitted before (dead until vacuumed)
     WITH next AS (
         SELECT seq FROM queue_tokens WHERE state = 'wait' AND seq > v_head
-         ORDER BY seq LIMIT greatest(p_capacity - v_live, 0))
+         ORDER BY seq LIMIT v_slots)
     UPDATE queue_tokens t
        SET state = 'service', admitted_at = v_now,
            expires_at = v_now + make_interval(secs => p_service_ttl)
       FROM next WHERE t.seq = next.seq;
     GET DIAGNOSTICS admitted = ROW_COUNT;
+    IF p_rate > 0 THEN
+        v_allowance := v_allowance - admitted;
+    END IF;
 
     SELECT coalesce(max(seq), 0) INTO v_max FROM queue_tokens;
     SELECT coalesce(min(seq) - 1, v_max) INTO v_head_now
@@ -202,11 +271,17 @@ BEGIN
           FROM ticket_gap_pairs(v_gaps) WHERE hi > v_head_now;
     END IF;
     v_waiting := v_max - v_head_now - v_skipped;
-    -- the rate is a minute's count: once a second is often enough (payments
-    -- admit many times a second, and the count is O(admissions a minute))
+    -- the minute's counts and the expiry ranks (for etaSeconds): once a
+    -- second is often enough (payments admit many times a second, and the
+    -- counts are O(admissions a minute))
     IF v_rate_at < v_now - interval '1 second' THEN
         SELECT count(*) INTO v_rate
           FROM queue_tokens WHERE admitted_at > v_now - interval '1 minute';
+        SELECT count(*) INTO v_early
+          FROM queue_tokens
+         WHERE expires_at > v_now - interval '1 minute' AND expires_at <= v_now
+           AND expires_at < admitted_at + make_interval(secs => p_service_ttl);
+        v_expiries := ticket_expiry_ranks(v_now);
         v_rate_at := v_now;
     ELSE
         v_rate := v_rate + admitted;
@@ -217,7 +292,9 @@ BEGIN
            admitted_last_minute = v_rate, in_service = v_live + admitted,
            advanced_at = v_now, recounted_at = v_recounted,
            rate_counted_at = v_rate_at, gaps = v_gaps,
-           gaps_scanned = greatest(gaps_scanned, v_max);
+           gaps_scanned = greatest(gaps_scanned, v_max),
+           rate_allowance = v_allowance, rate_refilled_at = v_refilled,
+           early_ends_last_minute = v_early, expiries = v_expiries;
 
     -- idempotency keys older than 24 hours are forgotten (ticket_charge
     -- treats them as new): at most 1,000 a minute, oldest first

@@ -22,8 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(err ? strstr(err, spec->directive) == err
                         : v >= spec->min && v <= spec->max);
     }
-    err = tk_conf_read_queue_state(p, arg, &flag);
-    FUZZ_ASSERT(!err || strstr(err, "TicketQueue") == err);
+    err = tk_conf_read_queue_mode(p, arg, &flag);
+    FUZZ_ASSERT(err ? strstr(err, "TicketQueue") == err
+                    : flag >= TK_QUEUE_OPEN && flag <= TK_QUEUE_CLOSED);
     err = tk_conf_read_identity(p, arg, &flag);
     FUZZ_ASSERT(!err || strstr(err, "TicketIdentity") == err);
     if (tk_parse_amount(arg, &v) == TK_PARSE_OK && tk_parse_id(arg, &v) == TK_PARSE_OK) {

@@ -240,9 +240,11 @@ static void write_conf(th_httpd *h, const char *db, const char *knobs,
     static int serial;
     char cmd[4096], dbd[512];
 
-    snprintf(h->dir, sizeof(h->dir), "%s/httpd-%d-%d", th_env("TK_TMP"),
-             (int)getpid(), ++serial);
-    mkdir(h->dir, 0755);
+    if (!h->dir[0]) {           /* a new Apache; a restart keeps its folder */
+        snprintf(h->dir, sizeof(h->dir), "%s/httpd-%d-%d", th_env("TK_TMP"),
+                 (int)getpid(), ++serial);
+        mkdir(h->dir, 0755);
+    }
     snprintf(h->conf, sizeof(h->conf), "%s/httpd.conf", h->dir);
     snprintf(h->errlog, sizeof(h->errlog), "%s/error.log", h->dir);
     setenv("EXTRA", extra ? extra : "", 1);
@@ -328,6 +330,33 @@ void th_httpd_launch(th_httpd *h, const char *db, const char *knobs,
                      const char *extra)
 {
     start_until(h, db, knobs, extra, answers, "at all");
+}
+
+void th_httpd_graceful(th_httpd *h, const char *db, const char *knobs,
+                       const char *extra)
+{
+    write_conf(h, db, knobs, extra);
+    assert_int_equal(kill(h->pid, SIGUSR1), 0);
+    usleep(1500000);            /* the parent reads the new configuration */
+    if (!th_wait_until(health_ok, h, 30)) {
+        fail_msg("Apache did not answer after a graceful restart");
+    }
+}
+
+int th_child_pids(const th_httpd *h, pid_t *pids, int max)
+{
+    char cmd[100], line[32];
+    FILE *f;
+    int n = 0;
+
+    snprintf(cmd, sizeof(cmd), "pgrep -P %d", (int)h->pid);
+    f = popen(cmd, "r");
+    assert_non_null(f);
+    while (n < max && fgets(line, sizeof(line), f)) {
+        pids[n++] = (pid_t)atoi(line);
+    }
+    pclose(f);
+    return n;
 }
 
 void th_signal_children(const th_httpd *h, int sig)

@@ -158,12 +158,62 @@ static void test_crash_keeps_positions(void **state)
     assert_int_equal(position_of(before), p);
 }
 
+static int logged(void *arg)
+{
+    return th_errlog_count(&httpd, arg) > 0;
+}
+
+typedef struct {
+    const char *what;
+    int before;
+} log_arg;
+
+static int more_logged(void *arg)
+{
+    log_arg *a = arg;
+    return th_errlog_count(&httpd, a->what) > a->before;
+}
+
+/* A database down longer than the stale-admission threshold (3 x the
+ * interval + 30 s): the job says once that it cannot reach it, backs off
+ * (mod_dbd's connection errors come every few seconds, not every
+ * second), the parent warns that nobody is admitted (TICKET023), and one
+ * line each says when the job reaches the database again and runs. */
+static void test_long_outage_logged(void **state)
+{
+    /* (the tests before this one had outages of their own) */
+    int tries, down = th_errlog_count(&httpd, "TICKET025:"),
+        back = th_errlog_count(&httpd, "TICKET026:");
+    (void)state;
+
+    PQfinish(db);
+    db = NULL;
+    th_pg_ctl("stop");
+    assert_true(th_wait_until(more_logged, &(log_arg){"TICKET025:", down}, 10));
+    assert_true(th_wait_until(logged, "TICKET023:", 75));
+    tries = th_errlog_count(&httpd, "AH00629");
+    th_pg_ctl("start");
+    assert_true(th_wait_until(more_logged, &(log_arg){"TICKET026:", back}, 15));
+    assert_true(th_wait_until(logged, "TICKET024:", 30));
+    /* 35 s and more of outage: a try every 5 s, from each of two sources
+     * at most (the job, and mod_dbd's own pool upkeep) */
+    if (tries > 25) {
+        fail_msg("%d failed connection attempts logged in under a minute", tries);
+    }
+    printf("connection attempts logged while down: %d\n", tries);
+    assert_int_equal(th_errlog_count(&httpd, "TICKET025:"), down + 1);
+    assert_int_equal(th_errlog_count(&httpd, "TICKET026:"), back + 1);
+    assert_int_equal(th_errlog_count(&httpd, "TICKET023:"), 1);
+    db = th_db_connect(DB);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stop_and_start),
         cmocka_unit_test(test_restart_between_requests),
         cmocka_unit_test(test_crash_keeps_positions),
+        cmocka_unit_test(test_long_outage_logged),
     };
     return cmocka_run_group_tests_name("outage", tests, setup, teardown);
 }

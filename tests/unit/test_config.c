@@ -27,6 +27,8 @@ static const struct {
     {TK_CONF_MAX_BALANCE, "TicketMaxBalance", 1, INT64_C(1000000000000000),
      100000000},
     {TK_CONF_MAX_BODY_BYTES, "TicketMaxBodyBytes", 64, 1048576, 8192},
+    {TK_CONF_ADMIT_RATE, "TicketAdmitRate", 0, 1000000, 0},
+    {TK_CONF_CLAIM_TIMEOUT, "TicketClaimTimeout", 0, 86400, 0},
 };
 #define NEXPECTED (sizeof(expected) / sizeof(expected[0]))
 
@@ -116,7 +118,9 @@ static void test_numbers_bounds(void **state)
         assert_refuses(*state, i, arg);
         snprintf(arg, sizeof(arg), "%lld", (long long)(expected[i].max + 1));
         assert_refuses(*state, i, arg);
-        assert_refuses(*state, i, "0");
+        if (expected[i].min > 0) {
+            assert_refuses(*state, i, "0");
+        }
         assert_refuses(*state, i, "-1");
         assert_refuses(*state, i, "-100");
         assert_refuses(*state, i, "9223372036854775807");
@@ -160,38 +164,43 @@ static void test_capacity_messages(void **state)
     assert_int_equal(v, 1);
 }
 
-static void test_queue_state(void **state)
+static void test_queue_mode(void **state)
 {
-    static const char *opens[] = {"Open", "open", "OPEN", "oPeN"};
-    static const char *closeds[] = {"Closed", "closed", "CLOSED", "cLoSeD"};
+    static const struct {
+        const char *arg;
+        int mode;
+    } good[] = {
+        {"Open", TK_QUEUE_OPEN}, {"open", TK_QUEUE_OPEN}, {"oPeN", TK_QUEUE_OPEN},
+        {"Paused", TK_QUEUE_PAUSED}, {"PAUSED", TK_QUEUE_PAUSED},
+        {"paused", TK_QUEUE_PAUSED},
+        {"Closed", TK_QUEUE_CLOSED}, {"closed", TK_QUEUE_CLOSED},
+        {"cLoSeD", TK_QUEUE_CLOSED},
+    };
     static const char *bad[] = {
         "maybe", "", " ", "Opened", "Close", "Closing", " Open", "Open ",
         "Closed\n", "1", "0", "on", "off", "true", "false", "yes", "Op en",
+        "Pause", "Paused ", "Pausedd",
     };
     size_t i;
-    int open;
+    int mode;
     const char *err;
-    for (i = 0; i < sizeof(opens) / sizeof(opens[0]); ++i) {
-        open = -1;
-        assert_null(tk_conf_read_queue_state(*state, opens[i], &open));
-        assert_int_equal(open, 1);
-    }
-    for (i = 0; i < sizeof(closeds) / sizeof(closeds[0]); ++i) {
-        open = -1;
-        assert_null(tk_conf_read_queue_state(*state, closeds[i], &open));
-        assert_int_equal(open, 0);
+    for (i = 0; i < sizeof(good) / sizeof(good[0]); ++i) {
+        mode = -1;
+        assert_null(tk_conf_read_queue_mode(*state, good[i].arg, &mode));
+        assert_int_equal(mode, good[i].mode);
     }
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); ++i) {
-        open = -1;
-        err = tk_conf_read_queue_state(*state, bad[i], &open);
+        mode = -1;
+        err = tk_conf_read_queue_mode(*state, bad[i], &mode);
         if (!err) {
             fail_msg("TicketQueue accepted '%s'", bad[i]);
         }
         assert_non_null(strstr(err, "TicketQueue"));
-        assert_int_equal(open, -1);
+        assert_int_equal(mode, -1);
     }
-    err = tk_conf_read_queue_state(*state, "maybe", &open);
+    err = tk_conf_read_queue_mode(*state, "maybe", &mode);
     assert_non_null(strstr(err, "maybe"));
+    assert_non_null(strstr(err, "Paused"));
 }
 
 /* ---- tk_conf_read_secret ---- */
@@ -357,7 +366,7 @@ int main(void)
         cmocka_unit_test(test_numbers_bounds),
         cmocka_unit_test(test_numbers_not_integers),
         cmocka_unit_test(test_capacity_messages),
-        cmocka_unit_test(test_queue_state),
+        cmocka_unit_test(test_queue_mode),
         cmocka_unit_test(test_secret_32_bytes),
         cmocka_unit_test(test_secret_keeps_every_byte),
         cmocka_unit_test(test_secret_larger),

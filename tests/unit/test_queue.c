@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
@@ -300,6 +301,117 @@ static void test_read_gaps(void **state)
     assert_int_equal(v.ngaps, TK_QUEUE_MAX_GAPS);
 }
 
+/* ---- etaSeconds (tk_queue_eta) ---- */
+
+#define SEC 1000000LL
+
+static void full_house(tk_queue_view *v, tk_queue_rules *rules)
+{
+    memset(v, 0, sizeof(*v));
+    memset(rules, 0, sizeof(*rules));
+    rules->capacity = 1;
+    rules->interval = 1;
+    v->in_service = 1;
+}
+
+/* api.md: capacity full, nobody paying: the expiry of the token in
+ * service bounds the wait, whatever the rate of the minute before says */
+static void test_eta_bounded_by_expiry(void **state)
+{
+    tk_queue_view v;
+    tk_queue_rules rules;
+    (void)state;
+
+    full_house(&v, &rules);
+    assert_int_equal(tk_queue_read_expiries("{1,1600000000}", &v), 0);
+    assert_int_equal(tk_queue_eta(&v, &rules, 1, 1000 * SEC), 600);
+    v.admitted_last_minute = 60;            /* a busy minute before */
+    assert_int_equal(tk_queue_eta(&v, &rules, 1, 1000 * SEC), 600);
+    assert_int_equal(tk_queue_eta(&v, &rules, 1, 1600 * SEC - 1), 1);
+    assert_int_equal(tk_queue_eta(&v, &rules, 1, 1700 * SEC), 1); /* rate: 1 s */
+    /* a payment in the last minute: slots free early, the rate stands */
+    v.early_ends_last_minute = 1;
+    assert_int_equal(tk_queue_eta(&v, &rules, 1, 1000 * SEC), 1);
+}
+
+static void test_eta_rank(void **state)
+{
+    tk_queue_view v;
+    tk_queue_rules rules;
+    (void)state;
+
+    full_house(&v, &rules);
+    rules.capacity = v.in_service = 100;
+    assert_int_equal(tk_queue_read_expiries("{1,10000000,2,20000000,8,80000000,"
+                                            "16,160000000}", &v), 0);
+    assert_int_equal(tk_queue_eta(&v, &rules, 1, 0), 10);
+    assert_int_equal(tk_queue_eta(&v, &rules, 2, 0), 20);
+    assert_int_equal(tk_queue_eta(&v, &rules, 7, 0), 20);    /* known below */
+    assert_int_equal(tk_queue_eta(&v, &rules, 15, 0), 80);
+    assert_int_equal(tk_queue_eta(&v, &rules, 500, 0), 160);
+    v.nexpiries = 0;                                         /* no basis */
+    assert_int_equal(tk_queue_eta(&v, &rules, 1, 0), TK_ETA_UNKNOWN);
+}
+
+static void test_eta_paused_and_free(void **state)
+{
+    tk_queue_view v;
+    tk_queue_rules rules;
+    (void)state;
+
+    full_house(&v, &rules);
+    rules.capacity = 10;
+    v.in_service = 4;
+    rules.interval = 2;
+    assert_int_equal(tk_queue_eta(&v, &rules, 6, 0), 2);     /* a free slot */
+    assert_int_equal(tk_queue_eta(&v, &rules, 7, 0), TK_ETA_UNKNOWN);
+    v.admitted_last_minute = 30;
+    assert_int_equal(tk_queue_eta(&v, &rules, 7, 0), 14);
+    rules.paused = 1;
+    assert_int_equal(tk_queue_eta(&v, &rules, 1, 0), TK_ETA_UNKNOWN);
+}
+
+/* TicketAdmitRate: never sooner than the limit allows */
+static void test_eta_rate_limit(void **state)
+{
+    tk_queue_view v;
+    tk_queue_rules rules;
+    (void)state;
+
+    full_house(&v, &rules);
+    rules.capacity = 1000;
+    v.in_service = 0;
+    rules.admit_rate = 60;
+    assert_int_equal(tk_queue_eta(&v, &rules, 30, 0), 30);
+    v.admitted_last_minute = 600;           /* measured faster than allowed */
+    assert_int_equal(tk_queue_eta(&v, &rules, 1200, 0), 1200);
+}
+
+static void test_read_expiries(void **state)
+{
+    tk_queue_view v;
+    char many[1024];
+    size_t n = 0;
+    int i;
+    (void)state;
+
+    assert_int_equal(tk_queue_read_expiries("{}", &v), 0);
+    assert_int_equal(v.nexpiries, 0);
+    assert_int_equal(tk_queue_read_expiries("{1,1764600000000000,2,1764600001000000}", &v), 0);
+    assert_int_equal(v.nexpiries, 2);
+    assert_true(v.expiries[1][0] == 2 && v.expiries[1][1] == 1764600001000000LL);
+    assert_int_equal(tk_queue_read_expiries("{1,2,3}", &v), -1);
+    assert_int_equal(v.nexpiries, 0);
+    assert_int_equal(tk_queue_read_expiries(NULL, &v), -1);
+    n += (size_t)snprintf(many, sizeof(many), "{");
+    for (i = 1; i <= 20; ++i) {
+        n += (size_t)snprintf(many + n, sizeof(many) - n, "%s%d,%d", i > 1 ? "," : "", i, i * 10);
+    }
+    snprintf(many + n, sizeof(many) - n, "}");
+    assert_int_equal(tk_queue_read_expiries(many, &v), 0);
+    assert_int_equal(v.nexpiries, TK_QUEUE_MAX_EXPIRIES);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -317,6 +429,11 @@ int main(void)
         cmocka_unit_test(test_poll_known_rate),
         cmocka_unit_test(test_poll_monotonic),
         cmocka_unit_test(test_waiting_count),
+        cmocka_unit_test(test_eta_bounded_by_expiry),
+        cmocka_unit_test(test_eta_rank),
+        cmocka_unit_test(test_eta_paused_and_free),
+        cmocka_unit_test(test_eta_rate_limit),
+        cmocka_unit_test(test_read_expiries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
