@@ -6,7 +6,7 @@
  * lock) and refreshes this host's snapshot. Every child process runs a
  * watchdog thread that takes this host's turn when it is due (a lease in
  * shared memory), so a child that dies, is retired or is replaced by a
- * graceful restart leaves the job to its siblings within one interval
+ * graceful restart leaves the job to its siblings within 1.5 intervals
  * (mod_watchdog's singleton would sleep 10 s on such a handover). While
  * the database is down the turns back off, up to JOB_BACKOFF_MAX. The
  * monitor hook runs in the parent, which has no mod_dbd connection, so it
@@ -209,8 +209,10 @@ int mt_admission_post_config(apr_pool_t *pconf, server_rec *s)
     /* not a singleton: one in every child, taking turns (see above) */
     rv = get_instance(&wd, WATCHDOG_NAME, 0, 0, pconf);
     if (rv == APR_SUCCESS) {
+        /* each child looks twice an interval: a turn left by a child
+         * that died is taken within 1.5 intervals */
         rv = register_callback(wd, apr_time_from_sec(
-                                   mt_conf_number(s, TK_CONF_ADVANCE_INTERVAL)),
+                                   mt_conf_number(s, TK_CONF_ADVANCE_INTERVAL)) / 2,
                                s, admission_tick);
     }
     if (rv != APR_SUCCESS) {
