@@ -61,6 +61,9 @@ void th_httpd_launch(th_httpd *h, const char *db, const char *knobs,
                      const char *extra);
 /* Sends sig to each of Apache's child processes. */
 void th_signal_children(const th_httpd *h, int sig);
+/* A graceful restart (apachectl -k graceful: SIGUSR1 to the parent);
+ * returns once a child of the new generation answers /server-status. */
+void th_httpd_graceful(th_httpd *h);
 /* How many error-log lines contain what. */
 int th_errlog_count(const th_httpd *h, const char *what);
 /* "apache2 -t" of the configuration for db with extra directives: the exit
