@@ -46,7 +46,7 @@ static size_t on_data(char *data, size_t size, size_t n, void *arg)
     return size * n;
 }
 
-static void fetch(page *pg, const char *method, const char *path)
+static void fetch_from(int port, page *pg, const char *method, const char *path)
 {
     CURL *c = curl_easy_init();
     char url[256];
@@ -54,7 +54,7 @@ static void fetch(page *pg, const char *method, const char *path)
 
     memset(pg, 0, sizeof(*pg));
     pg->text = calloc(1, 1);
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", httpd.port, path);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(c, CURLOPT_NOBODY, strcmp(method, "HEAD") == 0 ? 1L : 0L);
@@ -68,14 +68,24 @@ static void fetch(page *pg, const char *method, const char *path)
     curl_easy_cleanup(c);
 }
 
-static char *scrape(void)
+static void fetch(page *pg, const char *method, const char *path)
+{
+    fetch_from(httpd.port, pg, method, path);
+}
+
+static char *scrape_from(int port)
 {
     page pg;
 
-    fetch(&pg, "GET", "/metrics");
+    fetch_from(port, &pg, "GET", "/metrics");
     assert_int_equal(pg.status, 200);
     assert_string_equal(pg.type, "text/plain; version=0.0.4; charset=utf-8");
     return pg.text;
+}
+
+static char *scrape(void)
+{
+    return scrape_from(httpd.port);
 }
 
 /* The value of a series ("name{labels}"): 0 when it is not there (a
@@ -117,6 +127,7 @@ static double family_sum(const char *text, const char *name)
 #define COUNT(e) "ticket_request_duration_seconds_count{endpoint=\"" e "\"}"
 
 typedef struct {
+    int port;
     double (*read)(const char *text, const char *series);   /* value, family_sum */
     const char *series;
     double want;
@@ -125,7 +136,7 @@ typedef struct {
 static int series_is(void *arg)
 {
     series_arg *a = arg;
-    char *text = scrape();
+    char *text = scrape_from(a->port);
     double v = a->read(text, a->series);
 
     free(text);
@@ -134,16 +145,22 @@ static int series_is(void *arg)
 
 /* Waits until read(series) is want (a request is counted when it is
  * logged, just after its answer went out); fails saying what it is. */
-static void wait_for(double (*read)(const char *, const char *), const char *series,
-                     double want)
+static void wait_for_on(int port, double (*read)(const char *, const char *),
+                        const char *series, double want)
 {
-    series_arg a = {read, series, want};
+    series_arg a = {port, read, series, want};
     char *text;
 
     if (!th_wait_until(series_is, &a, 15)) {
-        text = scrape();
+        text = scrape_from(port);
         fail_msg("%s is %g, want %g", series, read(text, series), want);
     }
+}
+
+static void wait_for(double (*read)(const char *, const char *), const char *series,
+                     double want)
+{
+    wait_for_on(httpd.port, read, series, want);
 }
 
 static void wait_value(const char *series, double want)
@@ -437,19 +454,53 @@ static void test_idle_module(void **state)
 {
     const char *const allowed[] = {"TICKET031:", "TICKET002:", NULL};
     th_httpd h;
-    th_resp r;
+    th_resp m, st;
     (void)state;
 
     th_httpd_launch(&h, DB, "SECRET=", NULL);
-    th_http(&r, h.port, "GET", "/metrics", NULL, NULL);
-    assert_int_equal(r.status, 503);
-    th_resp_free(&r);
-    th_http(&r, h.port, "GET", "/server-status?auto", NULL, NULL);
-    assert_int_equal(r.status, 200);
-    assert_null(strstr(r.body, "Ticket"));
-    th_resp_free(&r);
-    th_httpd_stop(&h);
+    th_http(&m, h.port, "GET", "/metrics", NULL, NULL);
+    th_http(&st, h.port, "GET", "/server-status?auto", NULL, NULL);
+    th_httpd_stop(&h);          /* first: no Apache outlives a failure */
+    assert_int_equal(m.status, 503);
+    assert_int_equal(st.status, 200);
+    assert_null(strstr(st.body, "Ticket"));
+    th_resp_free(&m);
+    th_resp_free(&st);
     assert_int_equal(th_errlog_count(&h, "TICKET031:"), 1);
+    assert_int_equal(th_errlog_unexpected(&h, allowed), 0);
+}
+
+/* In RemoteUser mode Apache's own 401 (no login) carries the API's
+ * UNAUTHENTICATED and is counted so, as "other"; the operators' pages
+ * need no login (they come after the API's sections). */
+static void test_remote_user_refusal(void **state)
+{
+    /* mod_auth_basic reports refused logins at error level */
+    static const char *const allowed[] = {"AH01614:", "AH01617:", "AH01618:", NULL};
+    series_arg requests = {0, value, REQUESTS("other", "401"), 1};
+    series_arg outcomes = {0, value, OUTCOMES("other", "UNAUTHENTICATED"), 1};
+    int counted;
+    th_httpd h;
+    th_resp r;
+    page pg;
+    (void)state;
+
+    th_db_exec(db, "CREATE TABLE demo_logins (user_name text PRIMARY KEY,"
+                   " password_hash text NOT NULL)");
+    th_db_exec(db, "GRANT SELECT ON demo_logins TO ticket");
+    th_httpd_start(&h, DB, "IDENTITY=remote-user", NULL);
+    th_http(&r, h.port, "POST", "/queues", NULL, "{}");
+    requests.port = outcomes.port = h.port;
+    counted = th_wait_until(series_is, &requests, 15)
+              && th_wait_until(series_is, &outcomes, 15);
+    fetch_from(h.port, &pg, "GET", "/server-status?auto");
+    th_httpd_stop(&h);          /* first: no Apache outlives a failure */
+    th_assert_error(&r, 401, "UNAUTHENTICATED", "로그인이 필요합니다.");
+    th_resp_free(&r);
+    assert_true(counted);
+    assert_int_equal(pg.status, 200);
+    assert_non_null(strstr(pg.text, "\nTicketQueue: open\n"));
+    free(pg.text);
     assert_int_equal(th_errlog_unexpected(&h, allowed), 0);
 }
 
@@ -465,6 +516,7 @@ int main(void)
         cmocka_unit_test(test_graceful_restart_keeps_counters),
         cmocka_unit_test(test_outage_counted),
         cmocka_unit_test(test_idle_module),
+        cmocka_unit_test(test_remote_user_refusal),
     };
     return cmocka_run_group_tests_name("metrics", tests, setup, teardown);
 }
