@@ -1,7 +1,9 @@
 /* mod_ticket.c: the module record and its hooks. The work is elsewhere:
  * directives in mod_ticket_config.c, the handler and its routes in
  * mod_ticket_handler.c, one file per API resource, the admission job in
- * mod_ticket_admission.c, and the httpd-free core in tk_*.c.
+ * mod_ticket_admission.c, the operators' metrics and server-status section
+ * in mod_ticket_metrics.c and mod_ticket_status.c, and the httpd-free core
+ * in tk_*.c.
  *
  * The module is set up when the main server has a TicketSecretFile: then
  * it requires mod_dbd, and post_config creates the queue snapshot and
@@ -10,9 +12,11 @@
  * handler was set (<Location>, AddHandler, .htaccess, RewriteRule [H=]). */
 #define MT_MODULE_FILE
 #include <apr_optional.h>
+#include <apr_optional_hooks.h>
 #include <http_core.h>
 #include <http_main.h>
 #include <mpm_common.h>
+#include <mod_status.h>
 #include "mod_ticket_private.h"
 
 /* Set by this generation's post_config once everything is in place;
@@ -60,7 +64,8 @@ static int ticket_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     }
     mt_api_roots_index(pconf, s);
     mt_db_post_config();
-    if (mt_snapshot_attach(pconf, s) != APR_SUCCESS) {
+    if (mt_snapshot_attach(pconf, s) != APR_SUCCESS
+        || mt_metrics_attach(s) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     rv = mt_admission_post_config(pconf, s);
@@ -95,6 +100,12 @@ static void ticket_register_hooks(apr_pool_t *p)
                         APR_HOOK_LAST);
     ap_hook_monitor(ticket_monitor, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(mt_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(mt_metrics_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_log_transaction(mt_metrics_log_transaction, NULL, NULL,
+                            APR_HOOK_MIDDLE);
+    /* mod_status's section, by name: no link to mod_status */
+    APR_OPTIONAL_HOOK(ap, status_hook, mt_status_hook, NULL, NULL,
+                      APR_HOOK_MIDDLE);
     mt_identity_register_hooks();
 }
 

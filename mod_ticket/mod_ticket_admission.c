@@ -44,6 +44,7 @@ static void admit_params(apr_pool_t *p, server_rec *s, const char **params)
 static void apply_admission(server_rec *s, const PGresult *res)
 {
     mt_snapshot_merge_result(res);
+    mt_metrics_admitted(mt_db_int64(res, 0, PQfnumber(res, "admitted")));
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
                  TKLOG(020) "admitted %s; head %s, waiting %s, in service %s",
                  mt_result_text(res, "admitted"), mt_result_text(res, "head"),

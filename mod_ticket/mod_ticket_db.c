@@ -90,6 +90,7 @@ void mt_db_report_down(server_rec *s, const char *what, const char *detail)
 {
     static volatile apr_uint64_t last;
 
+    mt_metrics_database_seen(0);    /* every outage a request or job meets */
     if (!mt_log_due(&last)) {
         return;
     }
@@ -220,6 +221,7 @@ PGresult *mt_db_run_on(apr_pool_t *p, server_rec *s, ap_dbd_t *dbd,
             || PQresultStatus(res) == PGRES_COMMAND_OK) {
             apr_pool_cleanup_register(p, res, clear_result,
                                       apr_pool_cleanup_null);
+            mt_metrics_database_seen(1);
             *rc = MT_DB_OK;
             return res;
         }

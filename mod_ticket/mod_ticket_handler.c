@@ -48,6 +48,7 @@ int mt_handler(request_rec *r)
     mt_api_announce(r, base);
     switch (tk_api_route_under(r->pool, base, r->uri, r->method, &m)) {
     case TK_ROUTE_FOUND:
+        mt_metrics_note_endpoint(r, m.id);
         if (mt_body_too_large(r)) {     /* before the token, for every route */
             return mt_reply_error(r, TK_E_PAYLOAD_TOO_LARGE);
         }

@@ -55,6 +55,8 @@ static void insert_json_type(request_rec *r)
         && (r->status == HTTP_UNAUTHORIZED || r->status == HTTP_FORBIDDEN)) {
         /* (err_headers_out becomes the error page's headers) */
         apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+        mt_metrics_note_error(r, r->status == HTTP_UNAUTHORIZED
+                                 ? TK_E_UNAUTHENTICATED : TK_E_FORBIDDEN);
         ap_add_output_filter(JSON_ERRORS_FILTER, NULL, r, r->connection);
     }
 }

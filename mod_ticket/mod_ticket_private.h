@@ -15,6 +15,7 @@
 
 #include "tk_config.h"
 #include "tk_errors.h"
+#include "tk_metrics.h"
 #include "tk_queue.h"
 #include "tk_route.h"
 #include "tk_token.h"
@@ -289,6 +290,30 @@ void mt_admission_now(request_rec *r);
 void mt_identity_post_config(server_rec *s);
 /* JSON bodies for Apache's own 401 and 403 where the API is served. */
 void mt_identity_register_hooks(void);
+
+/* ---- metrics (mod_ticket_metrics.c), server-status (mod_ticket_status.c) ---- */
+
+#define MT_METRICS_HANDLER "ticket-metrics"
+
+/* The counters' shared memory, kept across graceful restarts. */
+apr_status_t mt_metrics_attach(server_rec *s);
+/* A request's endpoint once routed (a tk_api_route; unrouted ones count
+ * as "other"), and the error it answered (mt_reply_error_msg). */
+void mt_metrics_note_endpoint(request_rec *r, int endpoint);
+void mt_metrics_note_error(request_rec *r, tk_error_id error);
+/* Admissions that ticket_admit() made from this host. */
+void mt_metrics_admitted(int64_t n);
+/* A statement reached the database (1), or found it unavailable (0:
+ * counted); mt_metrics_database_up tells the last (0 before any). */
+void mt_metrics_database_seen(int up);
+int mt_metrics_database_up(void);
+/* "open", "paused", "closed" or "prequeue" (tk_metrics_queue_states). */
+const char *mt_queue_state_name(server_rec *s);
+/* The queue's facts as operators read them (tk_metrics.h). */
+void mt_metrics_gauges(server_rec *s, tk_metrics_gauges *g);
+int mt_metrics_log_transaction(request_rec *r);
+int mt_metrics_handler(request_rec *r);
+int mt_status_hook(request_rec *r, int flags);
 
 /* ---- handler (mod_ticket_handler.c) and module (mod_ticket.c) ---- */
 

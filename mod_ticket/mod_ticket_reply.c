@@ -46,6 +46,7 @@ int mt_reply_error_msg(request_rec *r, tk_error_id id, const char *message)
     const tk_error *e = tk_error_get(id);
     json_object *body = json_object_new_object();
 
+    mt_metrics_note_error(r, id);       /* every error answer passes here */
     json_object_object_add(body, "error",
                            json_object_new_string(message ? message : e->message));
     json_object_object_add(body, "code", json_object_new_string(e->code));

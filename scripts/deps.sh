@@ -3,7 +3,8 @@
 # Quiet and quick when everything is there.
 #   scripts/deps.sh build   what building and installing the module needs
 #   scripts/deps.sh         also what `make run` needs
-#   scripts/deps.sh test    and what `make test` needs besides
+#   scripts/deps.sh test    and what `make test` needs besides, and
+#                           promtool, unpacked into build/tools (below)
 #   scripts/deps.sh bench   and wrk, for `make bench`
 #   scripts/deps.sh fuzz    clang and its libFuzzer, for `make fuzz`
 set -eu
@@ -26,7 +27,31 @@ for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
         || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+
+# promtool checks the metrics in the tests. It comes from Debian's
+# prometheus package, downloaded and unpacked, not installed (that would
+# add 35 packages, a user and a service): build/tools/prometheus/usr/bin.
+PROMTOOL_DIR=$(cd "$(dirname "$0")/.." && pwd)/build/tools/prometheus
+fetch_promtool() {
+    [ -x "$PROMTOOL_DIR/usr/bin/promtool" ] && return 0
+    echo "== unpacking promtool (Debian's prometheus) into $PROMTOOL_DIR"
+    dl=$(mktemp -d)
+    # apt downloads as its own user where that user may write
+    chown _apt "$dl" 2>/dev/null || true
+    # the package lists may be gone (images delete them): update once
+    (cd "$dl" && apt-get download -qq prometheus >/dev/null 2>&1) \
+        || { apt-get update -qq && (cd "$dl" && apt-get download -qq prometheus >/dev/null); } \
+        || { rm -rf "$dl"; echo "cannot download Debian's prometheus package" >&2; exit 1; }
+    rm -rf "$PROMTOOL_DIR" && mkdir -p "$PROMTOOL_DIR"
+    dpkg-deb -x "$dl"/prometheus_*.deb "$PROMTOOL_DIR" || { rm -rf "$dl"; exit 1; }
+    rm -rf "$dl"
+    "$PROMTOOL_DIR/usr/bin/promtool" --version >/dev/null
+}
+
+if [ -z "$missing" ]; then
+    [ "${1:-all}" != test ] || fetch_promtool
+    exit 0
+fi
 if [ "$(id -u)" != 0 ]; then
     echo "mod_ticket needs these Debian packages:$missing" >&2
     echo "install them as root: apt-get install$missing" >&2
@@ -45,3 +70,4 @@ if [ ! -e "$prc" ]; then
     chmod +x "$prc"
 fi
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+[ "${1:-all}" != test ] || fetch_promtool

@@ -27,6 +27,8 @@ migrate "$PGPORT" ticket_template >/dev/null
 
 export TK_PGPORT=$PGPORT TK_PGDATA=$PGDATA TK_PG_BIN=$PG_BIN TK_TMP=$TMP TK_ROOT=$TK_ROOT
 export TK_DBD_PASSWORD=$(role_password "$TK_RUNTIME")
+# promtool, as scripts/deps.sh test unpacked it
+export TK_PROMTOOL=$TK_ROOT/build/tools/prometheus/usr/bin/promtool
 if [ "${TK_SANITIZE:-1}" = 1 ] && [ -f "$TK_ROOT/build/asan/mod_ticket.so" ]; then
     export TK_MODULE=$TK_ROOT/build/asan/mod_ticket.so
     export TK_HTTPD_PRELOAD=$(gcc -print-file-name=libasan.so)

@@ -332,17 +332,6 @@ void th_httpd_launch(th_httpd *h, const char *db, const char *knobs,
     start_until(h, db, knobs, extra, answers, "at all");
 }
 
-void th_httpd_graceful(th_httpd *h, const char *db, const char *knobs,
-                       const char *extra)
-{
-    write_conf(h, db, knobs, extra);
-    assert_int_equal(kill(h->pid, SIGUSR1), 0);
-    usleep(1500000);            /* the parent reads the new configuration */
-    if (!th_wait_until(health_ok, h, 30)) {
-        fail_msg("Apache did not answer after a graceful restart");
-    }
-}
-
 int th_child_pids(const th_httpd *h, pid_t *pids, int max)
 {
     char cmd[100], line[32];
@@ -365,6 +354,49 @@ void th_signal_children(const th_httpd *h, int sig)
 
     snprintf(cmd, sizeof(cmd), "pkill -%d -P %d", sig, (int)h->pid);
     assert_int_equal(system(cmd), 0);
+}
+
+/* ParentServerConfigGeneration in /server-status?auto: the generation
+ * of the child that answered; -1 without one. */
+static long config_generation(const th_httpd *h)
+{
+    static const char key[] = "ParentServerConfigGeneration: ";
+    const char *line;
+    th_resp r;
+    long gen = -1;
+
+    if (th_http(&r, h->port, "GET", "/server-status?auto", NULL, NULL) == 0
+        && r.status == 200 && (line = strstr(r.body, key)) != NULL) {
+        gen = atol(line + strlen(key));
+    }
+    th_resp_free(&r);
+    return gen;
+}
+
+typedef struct {
+    const th_httpd *h;
+    long before;
+} generation_arg;
+
+static int new_generation(void *arg)
+{
+    generation_arg *a = arg;
+    return config_generation(a->h) > a->before;
+}
+
+void th_httpd_graceful(th_httpd *h, const char *db, const char *knobs,
+                       const char *extra)
+{
+    generation_arg a = {h, config_generation(h)};
+
+    assert_true(a.before >= 0);
+    if (db) {
+        write_conf(h, db, knobs, extra);        /* in the same folder */
+    }
+    assert_int_equal(kill(h->pid, SIGUSR1), 0);
+    if (!th_wait_until(new_generation, &a, 30)) {
+        fail_msg("no child of a new generation answered after a graceful restart");
+    }
 }
 
 int th_errlog_count(const th_httpd *h, const char *what)

@@ -59,15 +59,16 @@ void th_httpd_stop(th_httpd *h);
  * module that refuses to serve). */
 void th_httpd_launch(th_httpd *h, const char *db, const char *knobs,
                      const char *extra);
-/* A graceful restart (SIGUSR1, as apachectl -k graceful) with the
- * configuration made anew from knobs and extra; returns once /health
- * answers again. */
-void th_httpd_graceful(th_httpd *h, const char *db, const char *knobs,
-                       const char *extra);
 /* Apache's child processes now: how many (at most max) into pids. */
 int th_child_pids(const th_httpd *h, pid_t *pids, int max);
 /* Sends sig to each of Apache's child processes. */
 void th_signal_children(const th_httpd *h, int sig);
+/* A graceful restart (apachectl -k graceful: SIGUSR1 to the parent),
+ * with the configuration made anew for db from knobs and extra (db NULL:
+ * as it is); returns once a child of the new generation answers
+ * /server-status. */
+void th_httpd_graceful(th_httpd *h, const char *db, const char *knobs,
+                       const char *extra);
 /* How many error-log lines contain what. */
 int th_errlog_count(const th_httpd *h, const char *what);
 /* "apache2 -t" of the configuration for db with extra directives: the exit
