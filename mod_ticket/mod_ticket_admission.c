@@ -6,7 +6,7 @@
  * lock) and refreshes this host's snapshot. Every child process runs a
  * watchdog thread that takes this host's turn when it is due (a lease in
  * shared memory), so a child that dies, is retired or is replaced by a
- * graceful restart leaves the job to its siblings within 1.5 intervals
+ * graceful restart leaves the job to its siblings within an interval
  * (mod_watchdog's singleton would sleep 10 s on such a handover). While
  * the database is down the turns back off, up to JOB_BACKOFF_MAX. The
  * monitor hook runs in the parent, which has no mod_dbd connection, so it
@@ -79,6 +79,10 @@ static int admit_once(server_rec *s, apr_pool_t *p)
     return res != NULL;
 }
 
+/* How often each child looks whether the job's turn is due: mod_watchdog's
+ * own time slice. */
+#define JOB_LOOK apr_time_from_msec(100)
+
 /* The wait before the next try after `failures` failed runs in a row:
  * the interval, doubled per failure, at most JOB_BACKOFF_MAX (or the
  * interval, if longer). mod_dbd logs each failed connection attempt. */
@@ -105,8 +109,8 @@ static void job_done(server_rec *s, int worked, apr_time_t started,
 
     if (worked) {
         mt_snapshot_heartbeat(apr_time_now());
-        /* a tenth early: a tick a few ms ahead of its time still runs */
-        mt_snapshot_job_next(started + interval - interval / 10);
+        /* half a look early: the look a few ms ahead of its time runs */
+        mt_snapshot_job_next(started + interval - JOB_LOOK / 2);
         if (mt_snapshot_job_recovered(&down_since)) {
             ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
                          TKLOG(026) "the admission job reaches the database "
@@ -210,11 +214,10 @@ int mt_admission_post_config(apr_pool_t *pconf, server_rec *s)
     /* not a singleton: one in every child, taking turns (see above) */
     rv = get_instance(&wd, WATCHDOG_NAME, 0, 0, pconf);
     if (rv == APR_SUCCESS) {
-        /* each child looks twice an interval: a turn left by a child
-         * that died is taken within 1.5 intervals */
-        rv = register_callback(wd, apr_time_from_sec(
-                                   mt_conf_number(s, TK_CONF_ADVANCE_INTERVAL)) / 2,
-                               s, admission_tick);
+        /* each child looks for the turn every JOB_LOOK (one atomic read):
+         * a new child (a graceful restart) takes it at once, and one left
+         * by a child that died within an interval and a look */
+        rv = register_callback(wd, JOB_LOOK, s, admission_tick);
     }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,

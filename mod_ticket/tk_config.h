@@ -69,6 +69,12 @@ typedef enum {
  * *mode set, or an error message naming the directive. */
 const char *tk_conf_read_queue_mode(apr_pool_t *p, const char *arg, int *mode);
 
+/* Reads an RFC 3339 instant with an offset for TicketSaleStart
+ * ("2026-12-24T20:00:00+09:00", "2026-12-24T11:00:00Z", fractions of a
+ * second allowed; not before 1970): NULL and *at set (microseconds since
+ * 1970, as apr_time_t), or an error message naming the directive. */
+const char *tk_conf_read_instant(apr_pool_t *p, const char *arg, int64_t *at);
+
 /* Where the caller comes from (TicketIdentity). */
 typedef enum {
     TK_IDENTITY_BODY = 0,       /* the request's userId (demos, tests) */

@@ -203,6 +203,63 @@ static void test_queue_mode(void **state)
     assert_non_null(strstr(err, "Paused"));
 }
 
+/* ---- TicketSaleStart (tk_conf_read_instant) ---- */
+
+static void test_instant(void **state)
+{
+    static const struct {
+        const char *arg;
+        int64_t at;
+    } good[] = {
+        {"1970-01-01T00:00:00Z", 0},
+        {"2026-12-24T20:00:00+09:00", INT64_C(1798110000) * 1000000},
+        {"2026-12-24T11:00:00Z", INT64_C(1798110000) * 1000000},
+        {"2026-12-24t11:00:00z", INT64_C(1798110000) * 1000000},
+        {"2026-12-24T06:00:00-05:00", INT64_C(1798110000) * 1000000},
+        {"2026-12-24T11:00:00.25Z", INT64_C(1798110000) * 1000000 + 250000},
+        {"2026-12-24T11:00:00.123456789Z", INT64_C(1798110000) * 1000000 + 123456},
+        {"2024-02-29T00:00:00Z", INT64_C(1709164800) * 1000000},
+        {"2000-03-01T00:00:00+00:00", INT64_C(951868800) * 1000000},
+        {"9999-12-31T23:59:59Z", INT64_C(253402300799) * 1000000},
+    };
+    static const char *bad[] = {
+        "", "now", "2026-12-24", "2026-12-24T20:00:00", "2026-12-24 20:00:00Z",
+        "2026-12-24T20:00Z", "2026-12-24T20:00:00+0900", "2026-12-24T20:00:00+9:00",
+        "2026-12-24T20:00:00+24:00", "2026-12-24T20:00:00+09:60",
+        "2026-13-01T00:00:00Z", "2026-00-01T00:00:00Z", "2026-02-29T00:00:00Z",
+        "2100-02-29T00:00:00Z", "2026-04-31T00:00:00Z", "2026-12-24T24:00:00Z",
+        "2026-12-24T23:60:00Z", "2026-12-24T23:59:60Z", "2026-12-24T20:00:00.Z",
+        "2026-12-24T20:00:00.1234567890Z", "1969-12-31T23:59:59Z",
+        "1970-01-01T00:00:00+00:01", "2026-12-24T20:00:00Z ", " 2026-12-24T20:00:00Z",
+        "2026-12-24T20:00:00Zx", "+2026-12-24T20:00:00Z", "2026-1-24T20:00:00Z",
+        "2026-12-24T20:00:00+09:00:00", "１９７０-01-01T00:00:00Z",
+    };
+    const char *err;
+    int64_t at;
+    size_t i;
+
+    for (i = 0; i < sizeof(good) / sizeof(good[0]); ++i) {
+        at = -1;
+        err = tk_conf_read_instant(*state, good[i].arg, &at);
+        if (err) {
+            fail_msg("TicketSaleStart refused '%s': %s", good[i].arg, err);
+        }
+        if (at != good[i].at) {
+            fail_msg("'%s' read as %lld, not %lld", good[i].arg, (long long)at,
+                     (long long)good[i].at);
+        }
+    }
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); ++i) {
+        at = -1;
+        err = tk_conf_read_instant(*state, bad[i], &at);
+        if (!err) {
+            fail_msg("TicketSaleStart accepted '%s' (%lld)", bad[i], (long long)at);
+        }
+        assert_non_null(strstr(err, "TicketSaleStart"));
+        assert_int_equal(at, -1);
+    }
+}
+
 /* ---- tk_conf_read_secret ---- */
 
 /* A temporary file with the n bytes of data; its path goes into path. */
@@ -367,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_numbers_not_integers),
         cmocka_unit_test(test_capacity_messages),
         cmocka_unit_test(test_queue_mode),
+        cmocka_unit_test(test_instant),
         cmocka_unit_test(test_secret_32_bytes),
         cmocka_unit_test(test_secret_keeps_every_byte),
         cmocka_unit_test(test_secret_larger),
