@@ -85,11 +85,11 @@ $(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(CORE_SRC) $(HEADERS)
 $(BUILD)/itest/%: tests/integration/%.c $(ITEST_LIB) tests/integration/harness.h
 	@mkdir -p $(@D)
 	$(CC) -g -O1 $(WARN) -pthread -I$(PG_INC) -Itests/integration -Imod_ticket -o $@ \
-	    $< $(ITEST_LIB) $(ITEST_CORE) -lcmocka -lcurl -lpq -ljson-c $(if $(ITEST_CORE),-lcrypto)
+	    $< $(ITEST_LIB) $(ITEST_CORE) -lcmocka -lcurl -lpq -ljson-c -lm $(if $(ITEST_CORE),-lcrypto)
 
 # a test that holds SQL to the C core links that core file (libcrypto's)
-$(BUILD)/itest/test_shuffle_sql: ITEST_CORE := mod_ticket/tk_shuffle.c
-$(BUILD)/itest/test_shuffle_sql: mod_ticket/tk_shuffle.c mod_ticket/tk_shuffle.h
+$(BUILD)/itest/test_shuffle_sql $(BUILD)/itest/test_prequeue: ITEST_CORE := mod_ticket/tk_shuffle.c
+$(BUILD)/itest/test_shuffle_sql $(BUILD)/itest/test_prequeue: mod_ticket/tk_shuffle.c mod_ticket/tk_shuffle.h
 
 unit: deps $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done

@@ -20,12 +20,12 @@
 
 #define WATCHDOG_NAME "_ticket_admission_"
 
-#define ADMIT_PARAMS 6
+#define ADMIT_PARAMS 7
 
 static const mt_statement ADMIT = {"tk_admit",
     "SELECT a.admitted, (a.queue).*"
     "  FROM ticket_admit($1::integer, $2::integer, $3::boolean, $4::integer,"
-    "                    $5::integer, $6::integer) a",
+    "                    $5::integer, $6::integer, $7::timestamptz) a",
     ADMIT_PARAMS, MT_DB_REPEATABLE};
 
 /* This host's settings: every run passes them, so a graceful restart
@@ -38,6 +38,7 @@ static void admit_params(apr_pool_t *p, server_rec *s, const char **params)
     params[3] = mt_conf_param(p, s, TK_CONF_ADMIT_RATE);
     params[4] = mt_conf_param(p, s, TK_CONF_ADVANCE_INTERVAL);
     params[5] = mt_conf_param(p, s, TK_CONF_CLAIM_TIMEOUT);
+    params[6] = mt_conf_sale_start(s);      /* NULL: no pre-queue */
 }
 
 /* Refreshes this host's snapshot from ticket_admit()'s answer. */

@@ -19,6 +19,7 @@ void *mt_create_server_conf(apr_pool_t *p, server_rec *s)
     }
     c->queue_mode = MT_UNSET;
     c->identity = MT_UNSET;
+    c->sale_start = MT_UNSET;
     return c;
 }
 
@@ -35,6 +36,9 @@ void *mt_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->queue_mode = add->queue_mode != MT_UNSET ? add->queue_mode
                                                 : base->queue_mode;
     c->identity = add->identity != MT_UNSET ? add->identity : base->identity;
+    c->sale_start = add->sale_start_text ? add->sale_start : base->sale_start;
+    c->sale_start_text = add->sale_start_text ? add->sale_start_text
+                                              : base->sale_start_text;
     if (add->secret_file) {
         c->secret_file = add->secret_file;
         c->secret = add->secret;
@@ -71,8 +75,16 @@ tk_queue_mode mt_conf_queue_mode(const server_rec *s)
     return v == MT_UNSET ? TK_QUEUE_OPEN : (tk_queue_mode)v;
 }
 
+const char *mt_conf_sale_start(const server_rec *s)
+{
+    return mt_server_conf_of(s)->sale_start_text;
+}
+
 void mt_conf_queue_rules(const server_rec *s, tk_queue_rules *rules)
 {
+    const mt_server_conf *c = mt_server_conf_of(s);
+
+    rules->sale_start = c->sale_start_text ? c->sale_start : 0;
     rules->paused = mt_conf_queue_mode(s) == TK_QUEUE_PAUSED;
     rules->capacity = mt_conf_number(s, TK_CONF_CAPACITY);
     rules->admit_rate = mt_conf_number(s, TK_CONF_ADMIT_RATE);
@@ -116,6 +128,18 @@ static const char *set_identity(cmd_parms *cmd, void *dummy, const char *arg)
                                              &mt_server_conf_of(cmd->server)->identity);
 }
 
+static const char *set_sale_start(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    mt_server_conf *c = mt_server_conf_of(cmd->server);
+
+    (void)dummy;
+    if (!err && !(err = tk_conf_read_instant(cmd->pool, arg, &c->sale_start))) {
+        c->sale_start_text = arg;
+    }
+    return err;
+}
+
 /* Read here, as root and before privileges drop, so that the file can be
  * readable by root only. */
 static const char *set_secret_file(cmd_parms *cmd, void *dummy, const char *arg)
@@ -150,6 +174,9 @@ const command_rec mt_directives[] = {
     AP_INIT_TAKE1("TicketIdentity", set_identity, NULL, RSRC_CONF,
                   "Body or RemoteUser: the caller is the body's userId, or "
                   "the user the site's authentication put in r->user"),
+    AP_INIT_TAKE1("TicketSaleStart", set_sale_start, NULL, RSRC_CONF,
+                  "RFC 3339 instant with an offset: before it, entries wait in "
+                  "a pre-queue that is shuffled at the start"),
     AP_INIT_TAKE1("TicketSecretFile", set_secret_file, NULL, RSRC_CONF,
                   "file holding the token-signing secret (32+ random bytes)"),
     {NULL}

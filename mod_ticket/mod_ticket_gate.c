@@ -109,7 +109,7 @@ int mt_gate_pass(request_rec *r, const mt_gate_rule *rule, tk_error_id input,
         }
         mt_snapshot_read(&view);
         if (rule->need == MT_NEED_SERVICE && !rule->replay_first
-            && view.refreshed_at != 0 && g->token.seq > view.head) {
+            && view.refreshed_at != 0 && tk_queue_place(&view, g->token.seq) > 0) {
             return answer(r, g, TK_E_TOKEN_NOT_ADMITTED);
         }
         g->params[0] = mt_i64_text(r->pool, g->token.seq);

@@ -91,7 +91,14 @@ int mt_metrics_database_up(void)
 const char *mt_queue_state_name(server_rec *s)
 {
     static const char *const names[] = {"open", "paused", "closed"};
+    tk_queue_rules rules;
+    tk_queue_view view;
 
+    mt_conf_queue_rules(s, &rules);
+    mt_snapshot_read(&view);
+    if (mt_conf_queue_mode(s) == TK_QUEUE_OPEN && tk_queue_in_prequeue(&view, &rules)) {
+        return "prequeue";
+    }
     return names[mt_conf_queue_mode(s)];
 }
 

@@ -48,6 +48,8 @@ typedef struct {
     int64_t numbers[TK_CONF__NUMBERS];   /* MT_UNSET until configured */
     int queue_mode;                      /* MT_UNSET or a tk_queue_mode */
     int identity;                        /* MT_UNSET or a tk_identity */
+    int64_t sale_start;                  /* apr_time_t, MT_UNSET: none */
+    const char *sale_start_text;         /* as configured, for SQL */
     const char *secret_file;
     const unsigned char *secret;
     size_t secret_len;
@@ -65,6 +67,8 @@ int64_t mt_conf_number(const server_rec *s, tk_conf_number which);
 const char *mt_conf_param(apr_pool_t *p, const server_rec *s,
                           tk_conf_number which);
 tk_queue_mode mt_conf_queue_mode(const server_rec *s);
+/* TicketSaleStart as configured (RFC 3339), or NULL: no pre-queue. */
+const char *mt_conf_sale_start(const server_rec *s);
 /* What the configuration says about admission, for etaSeconds. */
 void mt_conf_queue_rules(const server_rec *s, tk_queue_rules *rules);
 tk_identity mt_conf_identity(const server_rec *s);

@@ -64,19 +64,45 @@ static json_object *message(long long position)
     return json_object_new_string(text);
 }
 
+/* The answer for a waiting token before the sale's start (and until the
+ * shuffle at the start is known here): no position yet, how many have
+ * entered, the seconds until the start. */
+static json_object *prequeue_body(const char *user_token, int64_t seq,
+                                  const tk_queue_view *v, const tk_queue_rules *rules)
+{
+    json_object *body = new_body(user_token);
+    int64_t until_ms = (rules->sale_start - apr_time_now()) / 1000;
+
+    json_object_object_add(body, "tokenStatus", json_object_new_string("wait"));
+    json_object_object_add(body, "position", NULL);
+    json_object_object_add(body, "waitingCount",
+                           mt_json_i64(v->waiting > 0 ? v->waiting : 1));
+    json_object_object_add(body, "etaSeconds",
+                           mt_json_i64(until_ms > 0 ? (until_ms + 999) / 1000 : 0));
+    json_object_object_add(body, "pollAfterMs",
+                           mt_json_i64(tk_queue_prequeue_poll_ms(
+                               until_ms, rules->interval * 1000, v->waiting, seq)));
+    json_object_object_add(body, "message", json_object_new_string(TK_MSG_PREQUEUE));
+    return body;
+}
+
 /* The answer for a waiting token. */
 static json_object *waiting_body(request_rec *r, const char *user_token,
                                  int64_t seq, const tk_queue_view *v)
 {
-    json_object *body = new_body(user_token);
+    json_object *body;
     int64_t position = tk_queue_place(v, seq);
     tk_queue_rules rules;
     int64_t free_slots, eta;
 
+    mt_conf_queue_rules(r->server, &rules);
+    if (tk_queue_in_prequeue(v, &rules)) {
+        return prequeue_body(user_token, seq, v, &rules);
+    }
     if (position < 1) {
         position = 1;   /* admitted meanwhile: next in line at worst */
     }
-    mt_conf_queue_rules(r->server, &rules);
+    body = new_body(user_token);
     free_slots = rules.paused ? 0 : rules.capacity - v->in_service;
     eta = tk_queue_eta(v, &rules, position, apr_time_now());
     json_object_object_add(body, "tokenStatus", json_object_new_string("wait"));
@@ -172,7 +198,7 @@ int mt_queues_poll(request_rec *r, const tk_route_match *m)
         return g.done;
     }
     mt_snapshot_read(&view);
-    if (view.refreshed_at != 0 && g.token.seq > view.head) {
+    if (view.refreshed_at != 0 && tk_queue_place(&view, g.token.seq) > 0) {
         return mt_reply_json(r, HTTP_OK, waiting_body(r, NULL, g.token.seq, &view));
     }
     if (!(res = mt_db_run(r, &TOKEN, g.params, &rc))) {

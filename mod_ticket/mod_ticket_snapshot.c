@@ -7,7 +7,7 @@
  * newest refresh. A reader may see head and counters from two refreshes;
  * both are true of the recent past, which is all a poll promises. The
  * lists (gaps: numbers that never were entries; the earliest expiry
- * times) are read whole or not at all: a sequence lock (odd while
+ * times; the pre-queue's shuffle) are read whole or not at all: a sequence lock (odd while
  * written), so that a poll never subtracts a gap twice or half; a reader
  * that cannot get a whole copy uses none (positions then count the gap's
  * numbers, as before it was known; etaSeconds lacks the expiry bound). The
@@ -39,6 +39,9 @@ typedef struct {
     volatile apr_uint64_t gaps[TK_QUEUE_MAX_GAPS][2];
     volatile apr_uint64_t nexpiries;
     volatile apr_uint64_t expiries[TK_QUEUE_MAX_EXPIRIES][2];
+    /* the pre-queue's shuffle: start, base, size, done; the key */
+    volatile apr_uint64_t shuffle[4];
+    volatile apr_uint64_t shuffle_key[TK_SHUFFLE_KEY_BYTES / 8];
 } mt_shared;
 
 typedef struct {
@@ -90,6 +93,47 @@ static int read_pairs(volatile apr_uint64_t (*from)[2], apr_uint64_t n,
     return count;
 }
 
+static void read_shuffle(tk_queue_view *view)
+{
+    apr_uint64_t word;
+    int i, b;
+
+    view->shuffle_start = (int64_t)apr_atomic_read64(&shared->shuffle[0]);
+    view->shuffle_base = (int64_t)apr_atomic_read64(&shared->shuffle[1]);
+    view->shuffle_size = (int64_t)apr_atomic_read64(&shared->shuffle[2]);
+    view->shuffle_done = (int64_t)apr_atomic_read64(&shared->shuffle[3]);
+    for (i = 0; i < TK_SHUFFLE_KEY_BYTES / 8; ++i) {
+        word = apr_atomic_read64(&shared->shuffle_key[i]);
+        for (b = 0; b < 8; ++b) {
+            view->shuffle_key[i * 8 + b] = (unsigned char)(word >> (56 - 8 * b));
+        }
+    }
+}
+
+static void write_shuffle(const tk_queue_view *next)
+{
+    apr_uint64_t word;
+    int i, b;
+
+    apr_atomic_set64(&shared->shuffle[0], (apr_uint64_t)next->shuffle_start);
+    apr_atomic_set64(&shared->shuffle[1], (apr_uint64_t)next->shuffle_base);
+    apr_atomic_set64(&shared->shuffle[2], (apr_uint64_t)next->shuffle_size);
+    apr_atomic_set64(&shared->shuffle[3], (apr_uint64_t)next->shuffle_done);
+    for (i = 0; i < TK_SHUFFLE_KEY_BYTES / 8; ++i) {
+        for (word = 0, b = 0; b < 8; ++b) {
+            word = word << 8 | next->shuffle_key[i * 8 + b];
+        }
+        apr_atomic_set64(&shared->shuffle_key[i], word);
+    }
+}
+
+static int same_shuffle(const tk_queue_view *a, const tk_queue_view *b)
+{
+    return a->shuffle_start == b->shuffle_start && a->shuffle_base == b->shuffle_base
+           && a->shuffle_size == b->shuffle_size && a->shuffle_done == b->shuffle_done
+           && memcmp(a->shuffle_key, b->shuffle_key, TK_SHUFFLE_KEY_BYTES) == 0;
+}
+
 static void read_lists(tk_queue_view *view)
 {
     apr_uint64_t v;
@@ -105,11 +149,13 @@ static void read_lists(tk_queue_view *view)
         view->nexpiries = read_pairs(shared->expiries,
                                      apr_atomic_read64(&shared->nexpiries),
                                      view->expiries, TK_QUEUE_MAX_EXPIRIES);
+        read_shuffle(view);
         if (apr_atomic_read64(&shared->lists_version) == v) {
             return;
         }
     }
     view->ngaps = view->nexpiries = 0;
+    view->shuffle_size = 0;
 }
 
 /* Takes the lists' lock: the odd version it set. The same odd version for
@@ -177,12 +223,14 @@ static void write_lists(const tk_queue_view *next)
 
     read_lists(&now);
     if (same_pairs(now.ngaps, now.gaps, ngaps, next->gaps)
-        && same_pairs(now.nexpiries, now.expiries, nexp, next->expiries)) {
+        && same_pairs(now.nexpiries, now.expiries, nexp, next->expiries)
+        && same_shuffle(&now, next)) {
         return;                 /* most refreshes: readers are not disturbed */
     }
     version = lock_lists();
     write_pairs(&shared->ngaps, shared->gaps, next->gaps, ngaps);
     write_pairs(&shared->nexpiries, shared->expiries, next->expiries, nexp);
+    write_shuffle(next);
     /* only if nobody took the lock over meanwhile (then theirs stands) */
     apr_atomic_cas64(&shared->lists_version, version + 1, version);
 }
@@ -243,6 +291,7 @@ void mt_snapshot_merge_result(const PGresult *res)
 {
     tk_queue_view view;
 
+    memset(&view, 0, sizeof(view));
     view.head = view_column(res, "head");
     view.waiting = view_column(res, "waiting");
     view.admitted_last_minute = view_column(res, "admitted_last_minute");
@@ -251,6 +300,15 @@ void mt_snapshot_merge_result(const PGresult *res)
     view.early_ends_last_minute = view_column(res, "early_ends_last_minute");
     tk_queue_read_gaps(mt_result_text(res, "gaps"), &view);
     tk_queue_read_expiries(mt_result_text(res, "expiries"), &view);
+    view.shuffle_start = view_column(res, "shuffle_start_us");
+    view.shuffle_base = view_column(res, "shuffle_base");
+    view.shuffle_size = view_column(res, "shuffle_size");
+    view.shuffle_done = view_column(res, "shuffle_done");
+    if (view.shuffle_size > 0
+        && tk_shuffle_key_from_hex(mt_result_text(res, "shuffle_key"),
+                                   view.shuffle_key) != 0) {
+        view.shuffle_size = 0;      /* unreadable: positions in arrival order */
+    }
     mt_snapshot_merge(&view);
 }
 

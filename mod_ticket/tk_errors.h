@@ -52,6 +52,7 @@ const tk_error *tk_error_get(tk_error_id id);
 /* The other words users read, besides the errors. */
 #define TK_MSG_ADMITTED "입장이 허용되었습니다."      /* endpoints 1, 2 */
 #define TK_MSG_EXPIRED "사용시간이 만료되었습니다."   /* endpoint 2 */
+#define TK_MSG_PREQUEUE "판매 시작 전입니다."          /* endpoints 1, 2 */
 #define TK_MSG_CHARGED "충전완료"                     /* endpoint 7's accountStat */
 
 /* Endpoints 1 and 2: "현재 대기열은 <position>명입니다.", written into out

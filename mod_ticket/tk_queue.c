@@ -8,7 +8,8 @@ int64_t tk_queue_position(int64_t seq, int64_t head)
     return seq > head ? seq - head : 0;
 }
 
-int64_t tk_queue_place(const tk_queue_view *v, int64_t seq)
+/* The place in arrival order behind head. */
+static int64_t fifo_place(const tk_queue_view *v, int64_t seq)
 {
     int64_t position = tk_queue_position(seq, v->head);
     int i;
@@ -175,4 +176,49 @@ int64_t tk_queue_eta(const tk_queue_view *v, const tk_queue_rules *rules,
         eta = later(eta, expiry_bound(v, position, now));
     }
     return eta;
+}
+
+int64_t tk_queue_place(const tk_queue_view *v, int64_t seq)
+{
+    int64_t end = v->shuffle_base + v->shuffle_size, place;
+    tk_queue_view behind;
+
+    if (v->shuffle_size <= 0 || seq <= v->shuffle_base) {
+        return fifo_place(v, seq);
+    }
+    if (seq <= end) {
+        place = tk_shuffle_place(v->shuffle_key, v->shuffle_size,
+                                 seq - v->shuffle_base - 1);
+        return place >= v->shuffle_done ? place - v->shuffle_done + 1 : 0;
+    }
+    behind = *v;
+    behind.head = v->head > end ? v->head : end;
+    return (v->shuffle_done < v->shuffle_size ? v->shuffle_size - v->shuffle_done : 0)
+           + fifo_place(&behind, seq);
+}
+
+int tk_queue_in_prequeue(const tk_queue_view *v, const tk_queue_rules *rules)
+{
+    return rules->sale_start != 0 && v->shuffle_start != rules->sale_start;
+}
+
+#define PREQUEUE_SPREAD_MIN_MS 5000
+#define PREQUEUE_SPREAD_MAX_MS 25000
+
+int64_t tk_queue_prequeue_poll_ms(int64_t until_ms, int64_t interval_ms,
+                                  int64_t waiting, int64_t seq)
+{
+    int64_t spread = waiting / 4, ms;
+    uint64_t mix = (uint64_t)seq * UINT64_C(0x9E3779B97F4A7C15);
+
+    if (until_ms > TK_POLL_MAX_MS) {
+        return TK_POLL_MAX_MS;
+    }
+    /* a quarter of a ms per waiting token: 100,000 spread over 25 s */
+    spread = spread < PREQUEUE_SPREAD_MIN_MS ? PREQUEUE_SPREAD_MIN_MS
+             : spread > PREQUEUE_SPREAD_MAX_MS ? PREQUEUE_SPREAD_MAX_MS : spread;
+    ms = (until_ms > 0 ? until_ms : 0) + interval_ms
+         + (int64_t)((mix >> 32) % (uint64_t)spread);
+    return ms < TK_POLL_MIN_MS ? TK_POLL_MIN_MS
+           : ms > TK_POLL_MAX_MS ? TK_POLL_MAX_MS : ms;
 }

@@ -10,6 +10,7 @@
 #define TK_QUEUE_H
 
 #include <stdint.h>
+#include "tk_shuffle.h"
 
 #define TK_POLL_MIN_MS 1000
 #define TK_POLL_MAX_MS 30000
@@ -36,6 +37,12 @@ typedef struct {
      * each, ranks ascending (1-8, 16, 32, ... 1024) */
     int nexpiries;
     int64_t expiries[TK_QUEUE_MAX_EXPIRIES][2];
+    /* the pre-queue's shuffle (TicketSaleStart): the numbers base + 1 ..
+     * base + size wait in the order tk_shuffle_place gives them under
+     * key, ahead of everyone behind; done places are passed */
+    int64_t shuffle_start;      /* the start it is for (apr_time_t), 0: none */
+    unsigned char shuffle_key[TK_SHUFFLE_KEY_BYTES];
+    int64_t shuffle_base, shuffle_size, shuffle_done;
 } tk_queue_view;
 
 /* What the host's configuration says about admission, for etaSeconds. */
@@ -44,6 +51,7 @@ typedef struct {
     int64_t capacity;           /* TicketCapacity */
     int64_t admit_rate;         /* TicketAdmitRate, 0: no limit */
     int64_t interval;           /* TicketAdvanceInterval, seconds */
+    int64_t sale_start;         /* TicketSaleStart (apr_time_t), 0: none */
 } tk_queue_rules;
 
 /* Position of a waiting token (>= 1), or 0 when head has passed it (the
@@ -51,8 +59,24 @@ typedef struct {
 int64_t tk_queue_position(int64_t seq, int64_t head);
 
 /* The same, not counting the view's gaps between head and seq: the
- * waiting tokens ahead plus one (and a few numbers of failed entries). */
+ * waiting tokens ahead plus one (and a few numbers of failed entries);
+ * in the shuffled pre-queue, its place among those not yet passed, and
+ * behind it, the places left there plus the place in arrival order. 0:
+ * perhaps admitted (ask the database). */
 int64_t tk_queue_place(const tk_queue_view *v, int64_t seq);
+
+/* Whether waiting tokens are in the pre-queue: a sale start is set and
+ * the shuffle for it is not in the view yet (before the start, and until
+ * the first admission after it has shuffled). */
+int tk_queue_in_prequeue(const tk_queue_view *v, const tk_queue_rules *rules);
+
+/* pollAfterMs in the pre-queue, until_ms before the start: at most the
+ * longest poll while the start is far; else after the start, one
+ * interval (the shuffle) and a share of a spread that grows with the
+ * crowd (waiting), at least 5 s: each token's own (by seq), so that the
+ * first polls after the start do not come at once. */
+int64_t tk_queue_prequeue_poll_ms(int64_t until_ms, int64_t interval_ms,
+                                  int64_t waiting, int64_t seq);
 
 /* Reads the gaps of a queue_state row, PostgreSQL's text of a bigint[]
  * of lo, hi pairs ("{2,32,40,44}"), into v: 0, or -1 (and no gaps) when

@@ -21,7 +21,8 @@ HOLD_TTL TicketHoldTTL
 ADVANCE_INTERVAL TicketAdvanceInterval
 QUEUE TicketQueue
 ADMIT_RATE TicketAdmitRate
-CLAIM_TIMEOUT TicketClaimTimeout"
+CLAIM_TIMEOUT TicketClaimTimeout
+SALE_START TicketSaleStart"
 
 TICKET_KNOBS=$(printf '%s\n' "$KNOBS" | while read -r knob directive; do
     eval "value=\${$knob:-}"

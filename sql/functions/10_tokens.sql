@@ -81,7 +81,10 @@ DECLARE
 BEGIN
     SELECT s.head, s.waiting, s.admitted_last_minute, s.in_service,
            (extract(epoch FROM s.advanced_at) * 1000000)::bigint, s.gaps,
-           s.early_ends_last_minute, s.expiries
+           s.early_ends_last_minute, s.expiries,
+           (extract(epoch FROM s.shuffle_start) * 1000000)::bigint,
+           encode(s.shuffle_key, 'hex'), s.shuffle_base, s.shuffle_size,
+           s.shuffle_done
       INTO v FROM public.queue_state s;
     RETURN v;
 END

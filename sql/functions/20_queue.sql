@@ -155,6 +155,53 @@ SET search_path = public, pg_temp AS $$
      WHERE e.rn <= 8 OR e.rn IN (16, 32, 64, 128, 256, 512, 1024)
 $$;
 
+-- The pre-queue closes (the first admission run at or after the sale's
+-- start p_start): the numbers above p_head of the tokens that entered
+-- before the start are shuffled, under a key drawn now from the
+-- database's strong random source (gen_random_uuid), after the last of
+-- them is known: nobody can pick a number for a place.
+CREATE OR REPLACE FUNCTION ticket_prequeue_close(p_head bigint, p_start timestamptz,
+    OUT base bigint, OUT size bigint, OUT key bytea)
+LANGUAGE plpgsql VOLATILE
+SET search_path = public, pg_temp AS $$
+BEGIN
+    base := p_head;
+    SELECT coalesce(max(t.seq), p_head) - p_head INTO size
+      FROM queue_tokens t WHERE t.seq > p_head AND t.issued_at < p_start;
+    key := substr(sha256(uuid_send(gen_random_uuid())
+                         || uuid_send(gen_random_uuid())), 1, 16);
+END
+$$;
+
+-- Admits up to p_slots waiting tokens of the shuffled pre-queue by place,
+-- from place p_done on: how many it admitted, and the places passed (a
+-- place whose number never was an entry is passed without one).
+CREATE OR REPLACE FUNCTION ticket_admit_shuffled(p_key bytea, p_base bigint,
+    p_size bigint, p_done bigint, p_slots bigint, p_now timestamptz,
+    p_service_ttl integer, OUT admitted bigint, OUT done bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = public, pg_temp AS $$
+DECLARE
+    v_batch bigint;
+    v_n bigint;
+BEGIN
+    admitted := 0;
+    done := p_done;
+    WHILE admitted < p_slots AND done < p_size LOOP
+        v_batch := least(p_slots - admitted, p_size - done);
+        UPDATE queue_tokens t
+           SET state = 'service', admitted_at = p_now,
+               expires_at = p_now + make_interval(secs => p_service_ttl)
+          FROM generate_series(done, done + v_batch - 1) AS place
+         WHERE t.seq = p_base + 1 + ticket_shuffle_index(p_key, p_size, place)
+           AND t.state = 'wait';
+        GET DIAGNOSTICS v_n = ROW_COUNT;
+        admitted := admitted + v_n;
+        done := done + v_batch;
+    END LOOP;
+END
+$$;
+
 -- Admits the oldest waiting tokens while fewer than p_capacity are in
 -- service (none while p_paused; no more than TicketAdmitRate p_rate
 -- allows), expires service tokens past their time and admitted tokens
@@ -172,6 +219,7 @@ $$;
 -- too many) and is made exact again every minute by a full count.
 CREATE OR REPLACE FUNCTION ticket_admit(p_capacity integer, p_service_ttl integer,
     p_paused boolean, p_rate integer, p_interval integer, p_claim_timeout integer,
+    p_sale_start timestamptz,
     OUT admitted integer,
     OUT queue ticket_queue_view)
 LANGUAGE plpgsql
@@ -197,6 +245,13 @@ DECLARE
     v_refilled timestamptz;
     v_early bigint;
     v_expiries bigint[];
+    v_shuffle_start timestamptz;
+    v_key bytea;
+    v_base bigint;
+    v_size bigint;
+    v_done bigint;
+    v_fifo_from bigint;
+    v_n bigint;
 BEGIN
     -- The lock is held until commit, so a synchronous commit would put a
     -- WAL flush inside every admission, one after the other. An admission
@@ -214,9 +269,11 @@ BEGIN
     SELECT s.in_service, s.advanced_at, s.recounted_at, s.rate_counted_at,
            s.admitted_last_minute, s.head, s.keys_swept_at, s.gaps,
            s.gaps_scanned, s.rate_allowance, s.rate_refilled_at,
-           s.early_ends_last_minute, s.expiries
+           s.early_ends_last_minute, s.expiries, s.shuffle_start,
+           s.shuffle_key, s.shuffle_base, s.shuffle_size, s.shuffle_done
       INTO v_live, v_last, v_recounted, v_rate_at, v_rate, v_head, v_swept,
-           v_gaps, v_scanned, v_allowance, v_refilled, v_early, v_expiries
+           v_gaps, v_scanned, v_allowance, v_refilled, v_early, v_expiries,
+           v_shuffle_start, v_key, v_base, v_size, v_done
       FROM queue_state s;
     IF v_recounted < v_now - interval '1 minute' OR v_last > v_now THEN
         SELECT count(*) INTO v_live FROM queue_tokens
@@ -246,16 +303,35 @@ BEGIN
           FROM ticket_rate_slots(p_rate, p_interval, v_now, v_allowance, v_refilled) r;
         v_refilled := v_now;
     END IF;
-    -- every waiting token is past head: starting there skips the index
-    -- entries of the tokens admitted before (dead until vacuumed)
-    WITH next AS (
-        SELECT seq FROM queue_tokens WHERE state = 'wait' AND seq > v_head
-         ORDER BY seq LIMIT v_slots)
-    UPDATE queue_tokens t
-       SET state = 'service', admitted_at = v_now,
-           expires_at = v_now + make_interval(secs => p_service_ttl)
-      FROM next WHERE t.seq = next.seq;
-    GET DIAGNOSTICS admitted = ROW_COUNT;
+    -- the pre-queue: nobody before the start; at it, once, the shuffle
+    -- (one pre-queue at a time: a new start waits for the last to pass)
+    IF p_sale_start IS NOT NULL AND v_now < p_sale_start THEN
+        v_slots := 0;
+    ELSIF p_sale_start IS NOT NULL AND v_shuffle_start IS DISTINCT FROM p_sale_start
+          AND v_done >= v_size THEN
+        SELECT c.base, c.size, c.key INTO v_base, v_size, v_key
+          FROM ticket_prequeue_close(v_head, p_sale_start) c;
+        v_shuffle_start := p_sale_start;
+        v_done := 0;
+    END IF;
+    -- the shuffled places first, then arrival order behind them
+    SELECT s.admitted, s.done INTO admitted, v_done
+      FROM ticket_admit_shuffled(v_key, v_base, v_size, v_done, v_slots, v_now,
+                                 p_service_ttl) s;
+    v_fifo_from := greatest(v_head, v_base + v_size);
+    IF v_done >= v_size AND admitted < v_slots THEN
+        -- every waiting token is past head: starting there skips the
+        -- index entries of the tokens admitted before (dead until vacuumed)
+        WITH next AS (
+            SELECT seq FROM queue_tokens WHERE state = 'wait' AND seq > v_fifo_from
+             ORDER BY seq LIMIT v_slots - admitted)
+        UPDATE queue_tokens t
+           SET state = 'service', admitted_at = v_now,
+               expires_at = v_now + make_interval(secs => p_service_ttl)
+          FROM next WHERE t.seq = next.seq;
+        GET DIAGNOSTICS v_n = ROW_COUNT;
+        admitted := admitted + v_n;
+    END IF;
     IF p_rate > 0 THEN
         v_allowance := v_allowance - admitted;
     END IF;
@@ -271,6 +347,13 @@ BEGIN
           FROM ticket_gap_pairs(v_gaps) WHERE hi > v_head_now;
     END IF;
     v_waiting := v_max - v_head_now - v_skipped;
+    IF v_done < v_size THEN
+        -- those left of the shuffled places, and those behind them
+        v_waiting := (v_size - v_done)
+            + greatest(v_max - greatest(v_head_now, v_base + v_size), 0)
+            - coalesce((SELECT sum(hi - greatest(lo, v_base + v_size + 1) + 1)
+                          FROM ticket_gap_pairs(v_gaps) WHERE hi > v_base + v_size), 0);
+    END IF;
     -- the minute's counts and the expiry ranks (for etaSeconds): once a
     -- second is often enough (payments admit many times a second, and the
     -- counts are O(admissions a minute))
@@ -294,7 +377,9 @@ BEGIN
            rate_counted_at = v_rate_at, gaps = v_gaps,
            gaps_scanned = greatest(gaps_scanned, v_max),
            rate_allowance = v_allowance, rate_refilled_at = v_refilled,
-           early_ends_last_minute = v_early, expiries = v_expiries;
+           early_ends_last_minute = v_early, expiries = v_expiries,
+           shuffle_start = v_shuffle_start, shuffle_key = v_key,
+           shuffle_base = v_base, shuffle_size = v_size, shuffle_done = v_done;
 
     -- idempotency keys older than 24 hours are forgotten (ticket_charge
     -- treats them as new): at most 1,000 a minute, oldest first

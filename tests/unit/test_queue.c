@@ -412,6 +412,105 @@ static void test_read_expiries(void **state)
     assert_int_equal(v.nexpiries, TK_QUEUE_MAX_EXPIRIES);
 }
 
+/* ---- the shuffled pre-queue ---- */
+
+static void shuffled(tk_queue_view *v, int64_t base, int64_t size, int64_t done)
+{
+    int i;
+
+    memset(v, 0, sizeof(*v));
+    for (i = 0; i < TK_SHUFFLE_KEY_BYTES; ++i) {
+        v->shuffle_key[i] = (unsigned char)(i * 7 + 3);
+    }
+    v->shuffle_start = 1;
+    v->shuffle_base = base;
+    v->shuffle_size = size;
+    v->shuffle_done = done;
+    v->head = base;
+}
+
+/* Inside: the places left, each once; behind: the places left first. */
+static void test_place_shuffled(void **state)
+{
+    tk_queue_view v;
+    static char seen[1001];
+    int64_t seq, p;
+    (void)state;
+
+    shuffled(&v, 100, 1000, 0);
+    memset(seen, 0, sizeof(seen));
+    for (seq = 101; seq <= 1100; ++seq) {
+        p = tk_queue_place(&v, seq);
+        assert_true(p >= 1 && p <= 1000);
+        assert_int_equal(seen[p], 0);
+        seen[p] = 1;
+        assert_int_equal(p, tk_shuffle_place(v.shuffle_key, 1000, seq - 101) + 1);
+    }
+    assert_int_equal(tk_queue_place(&v, 1101), 1001);      /* right behind */
+    assert_int_equal(tk_queue_place(&v, 1105), 1005);
+    assert_int_equal(tk_queue_place(&v, 100), 0);          /* before it */
+    /* 400 places passed: those are (perhaps) admitted, the rest move up */
+    v.shuffle_done = 400;
+    v.head = 150;                       /* the lowest still waiting, less one */
+    for (seq = 101; seq <= 1100; ++seq) {
+        int64_t place = tk_shuffle_place(v.shuffle_key, 1000, seq - 101);
+        p = tk_queue_place(&v, seq);
+        assert_int_equal(p, place >= 400 ? place - 400 + 1 : 0);
+    }
+    assert_int_equal(tk_queue_place(&v, 1101), 601);
+    /* all passed: arrival order again */
+    v.shuffle_done = 1000;
+    v.head = 1100;
+    assert_int_equal(tk_queue_place(&v, 1101), 1);
+    assert_int_equal(tk_queue_place(&v, 777), 0);
+}
+
+static void test_prequeue(void **state)
+{
+    tk_queue_view v;
+    tk_queue_rules rules;
+    (void)state;
+
+    memset(&v, 0, sizeof(v));
+    memset(&rules, 0, sizeof(rules));
+    assert_false(tk_queue_in_prequeue(&v, &rules));        /* no start */
+    rules.sale_start = 5000000;
+    assert_true(tk_queue_in_prequeue(&v, &rules));         /* not shuffled */
+    v.shuffle_start = 4000000;                             /* an older one */
+    assert_true(tk_queue_in_prequeue(&v, &rules));
+    v.shuffle_start = 5000000;
+    assert_false(tk_queue_in_prequeue(&v, &rules));
+}
+
+static void test_prequeue_poll(void **state)
+{
+    int64_t seq, ms, lo = INT64_MAX, hi = 0;
+    (void)state;
+
+    assert_int_equal(tk_queue_prequeue_poll_ms(600000, 1000, 10, 1), TK_POLL_MAX_MS);
+    /* after the start: an interval and a share of at least 5 s */
+    for (seq = 1; seq <= 1000; ++seq) {
+        ms = tk_queue_prequeue_poll_ms(0, 1000, 1000, seq);
+        assert_true(ms >= 1000 && ms < 6000);
+        lo = ms < lo ? ms : lo;
+        hi = ms > hi ? ms : hi;
+        assert_int_equal(ms, tk_queue_prequeue_poll_ms(0, 1000, 1000, seq));
+    }
+    assert_true(hi - lo > 4000);                           /* spread out */
+    /* 20 s before: not before the start */
+    for (seq = 1; seq <= 1000; ++seq) {
+        ms = tk_queue_prequeue_poll_ms(20000, 1000, 1000, seq);
+        assert_true(ms >= 21000 && ms <= TK_POLL_MAX_MS);
+    }
+    /* 100,000 waiting: spread over 25 s */
+    for (lo = INT64_MAX, hi = 0, seq = 1; seq <= 1000; ++seq) {
+        ms = tk_queue_prequeue_poll_ms(-3000, 1000, 100000, seq);
+        lo = ms < lo ? ms : lo;
+        hi = ms > hi ? ms : hi;
+    }
+    assert_true(hi - lo > 20000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -434,6 +533,9 @@ int main(void)
         cmocka_unit_test(test_eta_paused_and_free),
         cmocka_unit_test(test_eta_rate_limit),
         cmocka_unit_test(test_read_expiries),
+        cmocka_unit_test(test_place_shuffled),
+        cmocka_unit_test(test_prequeue),
+        cmocka_unit_test(test_prequeue_poll),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
