@@ -174,21 +174,30 @@ int mt_metrics_log_transaction(request_rec *r)
 
 /* ---- the scrape ---- */
 
+/* Milliseconds since `when`, 0 if that is ahead of this host's clock;
+ * -1 for 0 (never). */
+static int64_t age_ms(apr_time_t when)
+{
+    apr_time_t age = apr_time_now() - when;
+
+    return when == 0 ? -1 : age > 0 ? (int64_t)apr_time_as_msec(age) : 0;
+}
+
 void mt_metrics_gauges(server_rec *s, tk_metrics_gauges *g)
 {
     tk_queue_view view;
-    apr_time_t age;
 
     mt_snapshot_read(&view);
-    age = apr_time_now() - (apr_time_t)view.refreshed_at;
     g->queue_state = mt_queue_state_name(s);
     g->capacity = mt_conf_number(s, TK_CONF_CAPACITY);
     g->in_service = view.in_service;
     g->waiting = view.waiting;
     g->admitted_last_minute = view.admitted_last_minute;
     /* (the refresh is by the database's clock, which may be ahead) */
-    g->snapshot_age_ms = view.refreshed_at == 0 ? -1
-                         : age > 0 ? (int64_t)apr_time_as_msec(age) : 0;
+    g->snapshot_age_ms = age_ms((apr_time_t)view.refreshed_at);
+    /* this host's job only, by this host's clock: a refresh by a request
+     * or another host's admission does not hide a job that stopped */
+    g->heartbeat_age_ms = age_ms(mt_snapshot_last_heartbeat());
     g->database_up = mt_metrics_database_up();
 }
 

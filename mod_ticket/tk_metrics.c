@@ -255,6 +255,15 @@ static const char *i64(text *t, int64_t v)
     return apr_psprintf(t->p, "%" APR_INT64_T_FMT, (apr_int64_t)v);
 }
 
+/* An age in milliseconds as seconds; NaN for -1 (nothing to be old
+ * yet: a 0 would look fresh, and a large number would page someone). */
+static const char *age(text *t, int64_t ms)
+{
+    return ms < 0 ? "NaN"
+           : apr_psprintf(t->p, "%" APR_INT64_T_FMT ".%03" APR_INT64_T_FMT,
+                          (apr_int64_t)(ms / 1000), (apr_int64_t)(ms % 1000));
+}
+
 static void queue(text *t, const tk_metrics_gauges *g)
 {
     int i;
@@ -272,10 +281,7 @@ static void queue(text *t, const tk_metrics_gauges *g)
     single(t, "ticket_queue_snapshot_age_seconds", "gauge",
            "Seconds since the admission run this host's snapshot shows "
            "(NaN: none yet since a full start).",
-           g->snapshot_age_ms < 0 ? "NaN"
-           : apr_psprintf(t->p, "%" APR_INT64_T_FMT ".%03" APR_INT64_T_FMT,
-                          (apr_int64_t)(g->snapshot_age_ms / 1000),
-                          (apr_int64_t)(g->snapshot_age_ms % 1000)));
+           age(t, g->snapshot_age_ms));
     family(t, "ticket_queue_state", "gauge",
            "1 for the state the queue is in, else 0.");
     for (i = 0; i < TK_MX_QUEUE_STATES; ++i) {
@@ -305,6 +311,10 @@ const char *tk_metrics_text(apr_pool_t *p, const tk_metrics_counts *c,
            "1 when this host's last statement reached the database; 0 when it "
            "found it unavailable, or before its first statement.",
            g->database_up ? "1" : "0");
+    single(&t, "ticket_admission_heartbeat_age_seconds", "gauge",
+           "Seconds since this host's admission job last ran successfully "
+           "(NaN: not yet since a full start).",
+           age(&t, g->heartbeat_age_ms));
     queue(&t, g);
     return apr_array_pstrcat(p, t.parts, 0);
 }

@@ -47,6 +47,7 @@ typedef struct {
     const char *queue_state;        /* one of tk_metrics_queue_states */
     int64_t capacity, in_service, waiting, admitted_last_minute;
     int64_t snapshot_age_ms;        /* -1: never refreshed */
+    int64_t heartbeat_age_ms;       /* -1: the job has not run yet */
     int database_up;                /* 1 or 0, as this host last saw it */
 } tk_metrics_gauges;
 

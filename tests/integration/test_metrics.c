@@ -1,11 +1,16 @@
 /* test_metrics.c: the operators' pages. /metrics ("SetHandler
  * ticket-metrics") counts known requests exactly, by endpoint, status and
  * outcome, with a latency histogram whose buckets are cumulative and end
- * in +Inf equal to the count; promtool accepts it; a scrape makes no
- * database statement; the counters survive a graceful restart; an outage
- * is counted and shows as the database down. /server-status?auto has
- * mod_ticket's lines. Both pages are in the harness's configuration
+ * in +Inf equal to the count; promtool accepts it; the admission job's
+ * heartbeat age is a number once it ran; a scrape makes no database
+ * statement; the counters survive a graceful restart; an outage is
+ * counted and shows as the database down. /server-status?auto has
+ * mod_ticket's lines. The alerting rules (conf/ticket-alerts.yml) pass
+ * promtool's check and its unit tests, and name only metrics and labels
+ * that a scrape serves. Both pages are in the harness's configuration
  * (conf/httpd.conf.in). */
+#include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,21 +93,30 @@ static char *scrape(void)
     return scrape_from(httpd.port);
 }
 
-/* The value of a series ("name{labels}"): 0 when it is not there (a
- * counter appears at its first count). */
-static double value(const char *text, const char *series)
+/* The value's text of a series ("name{labels}"); NULL when it is not
+ * there. */
+static const char *sample_of(const char *text, const char *series)
 {
     size_t n = strlen(series);
     const char *line = text;
 
     while (line && *line) {
         if (strncmp(line, series, n) == 0 && line[n] == ' ') {
-            return strtod(line + n + 1, NULL);
+            return line + n + 1;
         }
         line = strchr(line, '\n');
         line = line ? line + 1 : NULL;
     }
-    return 0;
+    return NULL;
+}
+
+/* The value of a series: 0 when it is not there (a counter appears at
+ * its first count). */
+static double value(const char *text, const char *series)
+{
+    const char *v = sample_of(text, series);
+
+    return v ? strtod(v, NULL) : 0;
 }
 
 /* The sum of every sample of a family (its lines that start "name{"). */
@@ -322,6 +336,27 @@ static void test_server_status(void **state)
     free(pg.text);
 }
 
+/* The first test saw this host's job admit: its heartbeat's age is a
+ * number (NaN only before the first run), and young (the job runs every
+ * second). */
+static void test_heartbeat_age(void **state)
+{
+    char *text = scrape();
+    const char *v = sample_of(text, "ticket_admission_heartbeat_age_seconds");
+    double age;
+    (void)state;
+
+    if (!v) {
+        fail_msg("no ticket_admission_heartbeat_age_seconds in /metrics:\n%s", text);
+    }
+    age = strtod(v, NULL);
+    if (!isfinite(age) || age < 0 || age > 5) {
+        fail_msg("ticket_admission_heartbeat_age_seconds is %.*s, want 0 to 5",
+                 (int)strcspn(v, "\n"), v);
+    }
+    free(text);
+}
+
 static void test_scrapes_cost_no_statement(void **state)
 {
     long long before = th_app_statements(db, DB);
@@ -337,13 +372,32 @@ static void test_scrapes_cost_no_statement(void **state)
     assert_int_equal(th_app_statements(db, DB) - before, 0);
 }
 
-/* promtool's own check (Debian's prometheus, unpacked by scripts/deps.sh). */
-static void test_promtool_accepts(void **state)
+/* Runs promtool (Debian's prometheus, unpacked by scripts/deps.sh) with
+ * args; the start of what it printed (stdout and stderr) into out: its
+ * exit status, as pclose tells it. */
+static int promtool(const char *args, char *out, size_t size)
 {
-    char path[512], cmd[1200], out[4096] = "";
-    char *text = scrape();
+    char cmd[1200], rest[512];
     FILE *f;
     size_t n;
+
+    snprintf(cmd, sizeof(cmd), "%s %s 2>&1", th_env("TK_PROMTOOL"), args);
+    f = popen(cmd, "r");
+    assert_non_null(f);
+    n = fread(out, 1, size - 1, f);
+    out[n] = '\0';
+    while (fread(rest, 1, sizeof(rest), f) > 0) {
+        /* (the rest: a full pipe would hold promtool up) */
+    }
+    return pclose(f);
+}
+
+/* promtool's own check of a scrape: silent and 0. */
+static void test_promtool_accepts(void **state)
+{
+    char path[512], args[600], out[4096];
+    char *text = scrape();
+    FILE *f;
     int status;
     (void)state;
 
@@ -352,16 +406,252 @@ static void test_promtool_accepts(void **state)
     assert_non_null(f);
     fputs(text, f);
     fclose(f);
-    snprintf(cmd, sizeof(cmd), "%s check metrics < %s 2>&1", th_env("TK_PROMTOOL"), path);
-    f = popen(cmd, "r");
-    assert_non_null(f);
-    n = fread(out, 1, sizeof(out) - 1, f);
-    out[n] = '\0';
-    status = pclose(f);
-    if (status != 0 || n != 0) {
+    snprintf(args, sizeof(args), "check metrics < %s", path);
+    status = promtool(args, out, sizeof(out));
+    if (status != 0 || *out) {
         fail_msg("promtool check metrics (exit %d): %s", status, out);
     }
     free(text);
+}
+
+/* ---- the alerting rules (conf/ticket-alerts.yml) ---- */
+
+#define RULES "conf/ticket-alerts.yml"
+#define RULES_TESTS "tests/alerts/ticket-alerts.test.yml"
+
+/* promtool's check of the rules, and its unit tests of them (which make
+ * each alert fire where it should, after its "for", and nowhere else). */
+static void test_alert_rules_valid(void **state)
+{
+    char args[1024], out[8192];
+    int status;
+    (void)state;
+
+    snprintf(args, sizeof(args), "check rules %s/" RULES, th_env("TK_ROOT"));
+    if ((status = promtool(args, out, sizeof(out))) != 0) {
+        fail_msg("promtool check rules " RULES " (exit %d): %s", status, out);
+    }
+    snprintf(args, sizeof(args), "test rules %s/" RULES_TESTS, th_env("TK_ROOT"));
+    if ((status = promtool(args, out, sizeof(out))) != 0) {
+        fail_msg("promtool test rules " RULES_TESTS " (exit %d): %s", status, out);
+    }
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    if (!f) {
+        fail_msg("cannot read %s", path);
+    }
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    rewind(f);
+    buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* The rules' expressions, each ended by a newline: what follows "expr:"
+ * on its line, or the lines indented under "expr: |" (or ">"). Counts
+ * them, and the "- alert:" lines, to hold the two to each other. */
+static char *expressions(const char *yaml, int *exprs, int *alerts)
+{
+    char *out = calloc(1, strlen(yaml) + 2), *o = out;
+    const char *line, *end, *at;
+    int indent, block = -1;     /* the indent of "expr: |", in its block */
+
+    *exprs = *alerts = 0;
+    for (line = yaml; *line; line = *end ? end + 1 : end) {
+        end = line + strcspn(line, "\n");
+        at = line + strspn(line, " ");
+        indent = (int)(at - line);
+        if (block >= 0 && (at == end || indent > block)) {
+            o += sprintf(o, "%.*s\n", (int)(end - at), at);
+            continue;
+        }
+        block = -1;
+        *alerts += strncmp(at, "- alert:", 8) == 0;
+        if (strncmp(at, "expr:", 5) == 0) {
+            ++*exprs;
+            at += 5 + strspn(at + 5, " ");
+            if (*at == '|' || *at == '>') {
+                block = indent;
+            }
+            else {
+                o += sprintf(o, "%.*s\n", (int)(end - at), at);
+            }
+        }
+    }
+    return out;
+}
+
+/* Whether a sample of the scrape is of metric name (NULL: any) and has
+ * pair in its label set: 'label="' (the label) or 'label="value"'. */
+static int served(const char *scrape, const char *name, const char *pair)
+{
+    size_t n = name ? strlen(name) : 0;
+    const char *line, *end, *hit;
+    char first[160], next[160];
+
+    snprintf(first, sizeof(first), "{%s", pair ? pair : "");
+    snprintf(next, sizeof(next), ",%s", pair ? pair : "");
+    for (line = scrape; *line; line = *end ? end + 1 : end) {
+        end = line + strcspn(line, "\n");
+        if (*line == '#' || (name && (strncmp(line, name, n) != 0
+                                      || (line[n] != ' ' && line[n] != '{')))) {
+            continue;
+        }
+        if (!pair || ((hit = strstr(line, first)) && hit < end)
+            || ((hit = strstr(line, next)) && hit < end)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static size_t ident_len(const char *p)
+{
+    size_t n = 0;
+
+    while (isalnum((unsigned char)p[n]) || p[n] == '_' || p[n] == ':') {
+        ++n;
+    }
+    return n;
+}
+
+/* A quoted string at p: past its closing quote. */
+static const char *past_string(const char *p)
+{
+    for (++p; *p && *p != '"'; ++p) {
+        if (*p == '\\' && p[1]) {
+            ++p;
+        }
+    }
+    return *p ? p + 1 : p;
+}
+
+/* The matchers of name's selector at p ('{a="x",b=~"y"}'): each label is
+ * one that name's samples have, and each value matched with = is one
+ * they show. Past the selector. */
+static const char *check_selector(const char *p, const char *name, const char *scrape)
+{
+    char pair[160];
+    const char *value;
+    size_t n;
+
+    for (++p; *(p += strspn(p, " ,\n")) && *p != '}';) {
+        n = ident_len(p);
+        assert_true(n > 0);
+        snprintf(pair, sizeof(pair), "%.*s=\"", (int)n, p);
+        if (!served(scrape, name, pair)) {
+            fail_msg(RULES " selects %s by label %.*s, which it does not have",
+                     name, (int)n, p);
+        }
+        value = strchr(p + n, '"');
+        assert_non_null(value);
+        if (value[-1] == '=' && value[-2] != '!' && value[-2] != '=') {
+            snprintf(pair, sizeof(pair), "%.*s=%.*s", (int)n, p,
+                     (int)(past_string(value) - value), value);
+            if (!served(scrape, name, pair)) {
+                fail_msg(RULES " selects %s{%s}, which /metrics does not serve",
+                         name, pair);
+            }
+        }
+        p = past_string(value);
+    }
+    return *p ? p + 1 : p;
+}
+
+/* The labels of "by", "without", "on" or "ignoring" at p ('(a, b)'):
+ * each is one that some sample has. Past the list. */
+static const char *check_label_list(const char *p, const char *scrape)
+{
+    char pair[160];
+    size_t n;
+
+    if (*(p += strspn(p, " \n")) != '(') {
+        return p;
+    }
+    for (++p; *(p += strspn(p, " ,\n")) && *p != ')'; p += n) {
+        n = ident_len(p);
+        assert_true(n > 0);
+        snprintf(pair, sizeof(pair), "%.*s=\"", (int)n, p);
+        if (!served(scrape, NULL, pair)) {
+            fail_msg(RULES " groups or matches by %.*s, a label no sample has",
+                     (int)n, p);
+        }
+    }
+    return *p ? p + 1 : p;
+}
+
+static int is_grouping(const char *word)
+{
+    return strcmp(word, "by") == 0 || strcmp(word, "without") == 0
+           || strcmp(word, "on") == 0 || strcmp(word, "ignoring") == 0;
+}
+
+/* Every metric the expressions name is served, with the labels they
+ * use; how many metric names they have, and whether the heartbeat's is
+ * one. */
+static int check_expressions(const char *text, const char *scrape, int *heartbeat)
+{
+    const char *p = text;
+    char word[128];
+    int names = 0;
+    size_t n;
+
+    while (*p) {
+        if (*p == '"') {
+            p = past_string(p);
+            continue;
+        }
+        if (!(n = ident_len(p)) || isdigit((unsigned char)*p)) {
+            p += n ? n : 1;
+            continue;
+        }
+        snprintf(word, sizeof(word), "%.*s", (int)n, p);
+        p += n;
+        if (strncmp(word, "ticket_", 7) == 0) {
+            if (!served(scrape, word, NULL)) {
+                fail_msg(RULES " uses %s, which /metrics does not serve", word);
+            }
+            *heartbeat |= strcmp(word, "ticket_admission_heartbeat_age_seconds") == 0;
+            ++names;
+            if (*p == '{') {
+                p = check_selector(p, word, scrape);
+            }
+        }
+        else if (is_grouping(word)) {
+            p = check_label_list(p, scrape);
+        }
+    }
+    return names;
+}
+
+/* A renamed metric or label breaks the rules without promtool noticing:
+ * hold every name in their expressions to a real scrape. */
+static void test_alert_rules_match_metrics(void **state)
+{
+    char path[512], *yaml, *text, *scraped = scrape();
+    int exprs, alerts, heartbeat = 0;
+    (void)state;
+
+    snprintf(path, sizeof(path), "%s/" RULES, th_env("TK_ROOT"));
+    yaml = slurp(path);
+    text = expressions(yaml, &exprs, &alerts);
+    assert_true(alerts >= 4);
+    assert_int_equal(exprs, alerts);            /* every rule's was read */
+    assert_true(check_expressions(text, scraped, &heartbeat) >= alerts);
+    assert_true(heartbeat);
+    free(yaml);
+    free(text);
+    free(scraped);
 }
 
 static void test_methods(void **state)
@@ -510,8 +800,11 @@ int main(void)
         cmocka_unit_test(test_known_requests_counted),
         cmocka_unit_test(test_histograms),
         cmocka_unit_test(test_server_status),
+        cmocka_unit_test(test_heartbeat_age),
         cmocka_unit_test(test_scrapes_cost_no_statement),
         cmocka_unit_test(test_promtool_accepts),
+        cmocka_unit_test(test_alert_rules_valid),
+        cmocka_unit_test(test_alert_rules_match_metrics),
         cmocka_unit_test(test_methods),
         cmocka_unit_test(test_graceful_restart_keeps_counters),
         cmocka_unit_test(test_outage_counted),

@@ -86,7 +86,8 @@ static tk_metrics_gauges gauges(void)
 {
     tk_metrics_gauges g = {.queue_state = "open", .capacity = 100, .in_service = 7,
                            .waiting = 250, .admitted_last_minute = 42,
-                           .snapshot_age_ms = 1500, .database_up = 1};
+                           .snapshot_age_ms = 1500, .heartbeat_age_ms = 250,
+                           .database_up = 1};
     return g;
 }
 
@@ -163,6 +164,7 @@ static void test_text_of_nothing(void **state)
     const char *text;
 
     g.snapshot_age_ms = -1;
+    g.heartbeat_age_ms = -1;
     g.database_up = 0;
     text = tk_metrics_text(*state, c, &g);
     assert_well_formed(text);
@@ -173,6 +175,7 @@ static void test_text_of_nothing(void **state)
     assert_value(text, "ticket_request_duration_seconds_count{endpoint=\"enter\"}", "0");
     assert_value(text, "ticket_request_duration_seconds_sum{endpoint=\"enter\"}", "0.000000");
     assert_value(text, "ticket_queue_snapshot_age_seconds", "NaN");
+    assert_value(text, "ticket_admission_heartbeat_age_seconds", "NaN");
     assert_value(text, "ticket_database_up", "0");
     assert_value(text, "ticket_admissions_total", "0");
     free(c);
@@ -264,6 +267,7 @@ static void test_text_queue(void **state)
     assert_value(text, "ticket_queue_waiting", "250");
     assert_value(text, "ticket_queue_admitted_last_minute", "42");
     assert_value(text, "ticket_queue_snapshot_age_seconds", "1.500");
+    assert_value(text, "ticket_admission_heartbeat_age_seconds", "0.250");
     assert_value(text, "ticket_queue_state{state=\"open\"}", "0");
     assert_value(text, "ticket_queue_state{state=\"paused\"}", "0");
     assert_value(text, "ticket_queue_state{state=\"closed\"}", "1");
