@@ -41,10 +41,38 @@ static void admit_params(apr_pool_t *p, server_rec *s, const char **params)
     params[6] = mt_conf_sale_start(s);      /* NULL: no pre-queue */
 }
 
+/* The run before this one had other controls: another host (or this one
+ * before a graceful restart) is configured otherwise, and admission
+ * follows whichever runs. Logged at most every 10 s per process. */
+static void report_other_controls(server_rec *s, const PGresult *res)
+{
+    static volatile apr_uint64_t last;
+    const char *other = mt_result_text(res, "other_controls");
+    apr_pool_t *p;
+    const char *params[ADMIT_PARAMS];
+
+    if (!other || !mt_log_due(&last)) {
+        return;
+    }
+    apr_pool_create(&p, NULL);
+    admit_params(p, s, params);
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                 TKLOG(028) "admission runs of this database disagree: this "
+                 "host runs with TicketCapacity %s, TicketAdmitRate %s, "
+                 "TicketClaimTimeout %s, TicketQueue %s, TicketSaleStart %s; "
+                 "the run before had %s (every host of one database needs "
+                 "the same; a rolling restart shows this for a moment)",
+                 params[0], params[3], params[5],
+                 tk_queue_mode_name(mt_conf_queue_mode(s)),
+                 params[6] ? params[6] : "unset", other);
+    apr_pool_destroy(p);
+}
+
 /* Refreshes this host's snapshot from ticket_admit()'s answer. */
 static void apply_admission(server_rec *s, const PGresult *res)
 {
     mt_snapshot_merge_result(res);
+    report_other_controls(s, res);
     mt_metrics_admitted(mt_db_int64(res, 0, PQfnumber(res, "admitted")));
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
                  TKLOG(020) "admitted %s; head %s, waiting %s, in service %s",
@@ -53,8 +81,8 @@ static void apply_admission(server_rec *s, const PGresult *res)
                  mt_result_text(res, "in_service"));
 }
 
-/* One run of the job, on a connection of its own: whether it worked. */
-static int admit_once(server_rec *s, apr_pool_t *p)
+/* One run of the job, on a connection of its own: MT_DB_OK, or why not. */
+static mt_db_rc admit_once(server_rec *s, apr_pool_t *p)
 {
     const char *params[ADMIT_PARAMS];
     PGresult *res;
@@ -62,7 +90,8 @@ static int admit_once(server_rec *s, apr_pool_t *p)
     mt_db_rc rc;
 
     if (!mt_dbd_open || !(dbd = mt_dbd_open(p, s))) {
-        return 0;
+        mt_metrics_database_seen(0);
+        return MT_DB_DOWN;
     }
     admit_params(p, s, params);
     res = mt_db_run_on(p, s, dbd, &ADMIT, params, &rc);
@@ -77,7 +106,7 @@ static int admit_once(server_rec *s, apr_pool_t *p)
         apply_admission(s, res);
     }
     mt_dbd_close(s, dbd);
-    return res != NULL;
+    return rc;
 }
 
 /* How often each child looks whether the job's turn is due: mod_watchdog's
@@ -102,16 +131,16 @@ static apr_interval_time_t backoff(apr_interval_time_t interval, apr_uint64_t fa
 
 /* After a run: the heartbeat and the next turn, and one line when the
  * database went away for the job and one when it is back. */
-static void job_done(server_rec *s, int worked, apr_time_t started,
-                     apr_interval_time_t interval)
+static void job_done(server_rec *s, mt_db_rc rc, apr_time_t started,
+                     apr_time_t held_until, apr_interval_time_t interval)
 {
     apr_time_t down_since;
     apr_uint64_t failures;
 
-    if (worked) {
+    if (rc == MT_DB_OK) {
         mt_snapshot_heartbeat(apr_time_now());
         /* half a look early: the look a few ms ahead of its time runs */
-        mt_snapshot_job_next(started + interval - JOB_LOOK / 2);
+        mt_snapshot_job_next(held_until, started + interval - JOB_LOOK / 2);
         if (mt_snapshot_job_recovered(&down_since)) {
             ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
                          TKLOG(026) "the admission job reaches the database "
@@ -121,12 +150,15 @@ static void job_done(server_rec *s, int worked, apr_time_t started,
         return;
     }
     failures = mt_snapshot_job_failed(started);
-    mt_snapshot_job_next(apr_time_now() + backoff(interval, failures));
+    mt_snapshot_job_next(held_until, apr_time_now() + backoff(interval, failures));
     if (failures == 1) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                     TKLOG(025) "the admission job cannot reach the database; "
-                     "nobody is admitted until it can (retrying every %"
-                     APR_TIME_T_FMT " s at most)",
+                     TKLOG(025) "the admission job %s; nobody is admitted "
+                     "until it can (retrying every %" APR_TIME_T_FMT
+                     " s at most)", rc == MT_DB_DOWN
+                     ? "cannot reach the database"
+                     : "fails (its statement's error is logged as TICKET011 "
+                       "or TICKET027)",
                      apr_time_sec(backoff(interval, 64)));
     }
 }
@@ -178,15 +210,18 @@ static apr_status_t admission_tick(int state, void *data, apr_pool_t *ptemp)
     server_rec *s = data;
     apr_interval_time_t interval = apr_time_from_sec(
         mt_conf_number(s, TK_CONF_ADVANCE_INTERVAL));
-    apr_time_t now = apr_time_now();
+    apr_time_t now = apr_time_now(), hold = now + interval;
 
     /* STARTING may come before mod_dbd's child_init made the pool; until
      * the handler has served a request, the host does not serve the API
      * (the database may not even be configured yet). A child that takes
-     * the turn and dies holds it for one interval at most. */
+     * the turn and dies holds it for one interval at most; a turn due
+     * further ahead than any we set (the clock stepped back, a shorter
+     * interval after a restart) is taken as due. */
     if (state == AP_WATCHDOG_STATE_RUNNING && mt_snapshot_serving()
-        && mt_snapshot_job_turn(now, now + interval)) {
-        job_done(s, admit_once(s, ptemp), now, interval);
+        && mt_snapshot_job_turn(now, hold, (interval > JOB_BACKOFF_MAX
+                                            ? interval : JOB_BACKOFF_MAX) + JOB_LOOK)) {
+        job_done(s, admit_once(s, ptemp), now, hold, interval);
     }
     return APR_SUCCESS;     /* anything else would stop the job for good */
 }
@@ -202,6 +237,23 @@ const char *mt_admission_check(void)
 /* When this generation's post_config ran (in the parent). */
 static apr_time_t generation_started;
 
+/* A claim timeout that polls cannot keep: an admitted token is seen by
+ * another host an interval later, and polls come at least a second
+ * apart, so a shorter one can end the slot of a user who polls as told. */
+static void check_claim_timeout(server_rec *s)
+{
+    int64_t claim = mt_conf_number(s, TK_CONF_CLAIM_TIMEOUT);
+    int64_t least = 2 * mt_conf_number(s, TK_CONF_ADVANCE_INTERVAL) + 2;
+
+    if (claim > 0 && claim < least) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     TKLOG(029) "TicketClaimTimeout %" APR_INT64_T_FMT " s is "
+                     "shorter than 2 x TicketAdvanceInterval + 2 s (%"
+                     APR_INT64_T_FMT " s): users who poll as told may lose "
+                     "their slot", (apr_int64_t)claim, (apr_int64_t)least);
+    }
+}
+
 int mt_admission_post_config(apr_pool_t *pconf, server_rec *s)
 {
     APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance;
@@ -210,6 +262,7 @@ int mt_admission_post_config(apr_pool_t *pconf, server_rec *s)
     apr_status_t rv;
 
     generation_started = apr_time_now();
+    check_claim_timeout(s);
     get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
     register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
     /* not a singleton: one in every child, taking turns (see above) */

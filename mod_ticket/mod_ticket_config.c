@@ -89,6 +89,7 @@ void mt_conf_queue_rules(const server_rec *s, tk_queue_rules *rules)
     rules->capacity = mt_conf_number(s, TK_CONF_CAPACITY);
     rules->admit_rate = mt_conf_number(s, TK_CONF_ADMIT_RATE);
     rules->interval = mt_conf_number(s, TK_CONF_ADVANCE_INTERVAL);
+    rules->claim_timeout = mt_conf_number(s, TK_CONF_CLAIM_TIMEOUT);
 }
 
 static const char *set_number(cmd_parms *cmd, void *dummy, const char *arg)

@@ -109,31 +109,38 @@ static int sqlstate_is_timeout(const char *state)
                      || strcmp(state, "55P03") == 0);   /* lock_not_available */
 }
 
-/* A failure of ours to explain (a statement's error, a timeout): logged
- * at most every 10 s per process, with the number left out meanwhile. */
+/* A failure of ours to explain (a statement's error, a timeout): each
+ * kind logged at most every 10 s per process, with the number of its
+ * kind left out meanwhile (a storm of timeouts hides no error). */
+typedef struct {
+    volatile apr_uint64_t last;
+    volatile apr_uint32_t left_out;
+} failure_log;
+
 static void report_failure(server_rec *s, const mt_statement *stmt,
                            const char *state, const PGresult *res)
 {
-    static volatile apr_uint64_t last;
-    static volatile apr_uint32_t left_out;
+    static failure_log timeouts, errors;
+    int timeout = sqlstate_is_timeout(state);
+    failure_log *kind = timeout ? &timeouts : &errors;
 
-    if (!mt_log_due(&last)) {
-        apr_atomic_inc32(&left_out);
+    if (!mt_log_due(&kind->last)) {
+        apr_atomic_inc32(&kind->left_out);
         return;
     }
-    if (sqlstate_is_timeout(state)) {
+    if (timeout) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
                      TKLOG(027) "statement %s ran out of time (SQLSTATE %s: "
                      "statement_timeout or lock_timeout; a long lock wait?), "
-                     "answered 503; %u more failures since the last line: %s",
-                     stmt->name, state, apr_atomic_xchg32(&left_out, 0),
+                     "answered 503; %u more since the last line: %s",
+                     stmt->name, state, apr_atomic_xchg32(&kind->left_out, 0),
                      PQresultErrorMessage(res));
         return;
     }
     ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
                  TKLOG(011) "statement %s failed (SQLSTATE %s); %u more "
                  "failures since the last line: %s", stmt->name,
-                 state ? state : "?", apr_atomic_xchg32(&left_out, 0),
+                 state ? state : "?", apr_atomic_xchg32(&kind->left_out, 0),
                  PQresultErrorMessage(res));
 }
 

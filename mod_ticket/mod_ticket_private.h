@@ -137,10 +137,12 @@ int mt_snapshot_serving(void);
 void mt_snapshot_heartbeat(apr_time_t when);
 apr_time_t mt_snapshot_last_heartbeat(void);
 /* The admission job's turn on this host (its children take turns): 1 when
- * it is due at now and the caller has it, due again at hold_until unless
- * mt_snapshot_job_next says otherwise after the run. */
-int mt_snapshot_job_turn(apr_time_t now, apr_time_t hold_until);
-void mt_snapshot_job_next(apr_time_t at);
+ * it is due at now (or set further ahead than horizon: a clock that went
+ * back) and the caller has it, due again at hold_until unless
+ * mt_snapshot_job_next(hold_until, …) moves it after the run. */
+int mt_snapshot_job_turn(apr_time_t now, apr_time_t hold_until,
+                         apr_interval_time_t horizon);
+void mt_snapshot_job_next(apr_time_t held_until, apr_time_t at);
 /* A failed run at when: the failed runs in a row, this one included. */
 apr_uint64_t mt_snapshot_job_failed(apr_time_t when);
 /* A run worked: 1 (and *down_since, when the failures began) if runs had

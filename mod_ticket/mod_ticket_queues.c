@@ -76,12 +76,14 @@ static json_object *prequeue_body(const char *user_token, int64_t seq,
     json_object_object_add(body, "tokenStatus", json_object_new_string("wait"));
     json_object_object_add(body, "position", NULL);
     json_object_object_add(body, "waitingCount",
-                           mt_json_i64(v->waiting > 0 ? v->waiting : 1));
+                           mt_json_i64(tk_queue_waiting_count(tk_queue_waiting_now(v), 1)));
     json_object_object_add(body, "etaSeconds",
                            mt_json_i64(until_ms > 0 ? (until_ms + 999) / 1000 : 0));
     json_object_object_add(body, "pollAfterMs",
-                           mt_json_i64(tk_queue_prequeue_poll_ms(
-                               until_ms, rules->interval * 1000, v->waiting, seq)));
+                           mt_json_i64(tk_queue_poll_within_claim(
+                               tk_queue_prequeue_poll_ms(until_ms, rules->interval * 1000,
+                                                         tk_queue_waiting_now(v), seq),
+                               rules)));
     json_object_object_add(body, "message", json_object_new_string(TK_MSG_PREQUEUE));
     return body;
 }
@@ -108,12 +110,15 @@ static json_object *waiting_body(request_rec *r, const char *user_token,
     json_object_object_add(body, "tokenStatus", json_object_new_string("wait"));
     json_object_object_add(body, "position", mt_json_i64(position));
     json_object_object_add(body, "waitingCount",
-                           mt_json_i64(tk_queue_waiting_count(v->waiting, position)));
+                           mt_json_i64(tk_queue_waiting_count(tk_queue_waiting_now(v),
+                                                              position)));
     json_object_object_add(body, "etaSeconds",
                            eta == TK_ETA_UNKNOWN ? NULL : mt_json_i64(eta));
     json_object_object_add(body, "pollAfterMs",
-                           mt_json_i64(tk_queue_poll_after_ms(
-                               tk_queue_behind_free_slots(position, free_slots), eta)));
+                           mt_json_i64(tk_queue_poll_within_claim(
+                               tk_queue_poll_after_ms(
+                                   tk_queue_behind_free_slots(position, free_slots), eta),
+                               &rules)));
     json_object_object_add(body, "message", message(position));
     return body;
 }
@@ -125,7 +130,7 @@ static json_object *admitted_body(const char *user_token, const tk_queue_view *v
 
     json_object_object_add(body, "tokenStatus", json_object_new_string("service"));
     json_object_object_add(body, "position", mt_json_i64(0));
-    json_object_object_add(body, "waitingCount", mt_json_i64(v->waiting));
+    json_object_object_add(body, "waitingCount", mt_json_i64(tk_queue_waiting_now(v)));
     json_object_object_add(body, "message", json_object_new_string(TK_MSG_ADMITTED));
     return body;
 }

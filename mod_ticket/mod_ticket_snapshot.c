@@ -23,6 +23,7 @@
 typedef struct {
     volatile apr_uint64_t head;
     volatile apr_uint64_t waiting;
+    volatile apr_uint64_t newest;       /* the highest number seen drawn */
     volatile apr_uint64_t admitted_last_minute;
     volatile apr_uint64_t in_service;
     volatile apr_uint64_t refreshed_at;
@@ -243,6 +244,7 @@ void mt_snapshot_read(tk_queue_view *view)
     }
     view->head = (int64_t)apr_atomic_read64(&shared->head);
     view->waiting = (int64_t)apr_atomic_read64(&shared->waiting);
+    view->newest = (int64_t)apr_atomic_read64(&shared->newest);
     view->admitted_last_minute =
         (int64_t)apr_atomic_read64(&shared->admitted_last_minute);
     view->in_service = (int64_t)apr_atomic_read64(&shared->in_service);
@@ -251,23 +253,28 @@ void mt_snapshot_read(tk_queue_view *view)
     read_lists(view);
 }
 
-void mt_snapshot_merge(const tk_queue_view *next)
+/* *field becomes value if that is larger (whoever saw the larger one). */
+static void raise_to(volatile apr_uint64_t *field, int64_t value)
 {
-    apr_uint64_t seen;
+    apr_uint64_t seen = apr_atomic_read64(field);
 
-    if (!shared) {
-        return;
-    }
-    /* head: the largest value anyone has seen */
-    seen = apr_atomic_read64(&shared->head);
-    while ((apr_uint64_t)next->head > seen) {
-        apr_uint64_t was = apr_atomic_cas64(&shared->head,
-                                            (apr_uint64_t)next->head, seen);
+    while ((apr_uint64_t)value > seen) {
+        apr_uint64_t was = apr_atomic_cas64(field, (apr_uint64_t)value, seen);
         if (was == seen) {
             break;
         }
         seen = was;
     }
+}
+
+void mt_snapshot_merge(const tk_queue_view *next)
+{
+    if (!shared) {
+        return;
+    }
+    /* head and the newest number: the largest value anyone has seen */
+    raise_to(&shared->head, next->head);
+    raise_to(&shared->newest, next->newest);
     if ((apr_uint64_t)next->refreshed_at >= apr_atomic_read64(&shared->refreshed_at)) {
         apr_atomic_set64(&shared->waiting, (apr_uint64_t)next->waiting);
         apr_atomic_set64(&shared->admitted_last_minute,
@@ -280,35 +287,56 @@ void mt_snapshot_merge(const tk_queue_view *next)
     }
 }
 
-/* One queue-view column of row 0, by name. */
-static int64_t view_column(const PGresult *res, const char *column)
+/* One queue-view column of row 0, by name, into *field; a column the
+ * statement lacks (a session that prepared it before a migration added
+ * the column) leaves the field as it was. */
+static void take_column(const PGresult *res, const char *column, int64_t *field)
 {
     int col = PQfnumber(res, column);
-    return col < 0 ? 0 : mt_db_int64(res, 0, col);
+
+    if (col >= 0) {
+        *field = mt_db_int64(res, 0, col);
+    }
+}
+
+static void take_shuffle(const PGresult *res, tk_queue_view *view)
+{
+    tk_queue_view read = *view;
+
+    if (PQfnumber(res, "shuffle_key") < 0) {
+        return;
+    }
+    take_column(res, "shuffle_start_us", &read.shuffle_start);
+    take_column(res, "shuffle_base", &read.shuffle_base);
+    take_column(res, "shuffle_size", &read.shuffle_size);
+    take_column(res, "shuffle_done", &read.shuffle_done);
+    if (read.shuffle_size > 0
+        && tk_shuffle_key_from_hex(mt_result_text(res, "shuffle_key"),
+                                   read.shuffle_key) != 0) {
+        return;         /* unreadable: the snapshot's stays */
+    }
+    *view = read;
 }
 
 void mt_snapshot_merge_result(const PGresult *res)
 {
     tk_queue_view view;
 
-    memset(&view, 0, sizeof(view));
-    view.head = view_column(res, "head");
-    view.waiting = view_column(res, "waiting");
-    view.admitted_last_minute = view_column(res, "admitted_last_minute");
-    view.in_service = view_column(res, "in_service");
-    view.refreshed_at = view_column(res, "advanced_us");
-    view.early_ends_last_minute = view_column(res, "early_ends_last_minute");
-    tk_queue_read_gaps(mt_result_text(res, "gaps"), &view);
-    tk_queue_read_expiries(mt_result_text(res, "expiries"), &view);
-    view.shuffle_start = view_column(res, "shuffle_start_us");
-    view.shuffle_base = view_column(res, "shuffle_base");
-    view.shuffle_size = view_column(res, "shuffle_size");
-    view.shuffle_done = view_column(res, "shuffle_done");
-    if (view.shuffle_size > 0
-        && tk_shuffle_key_from_hex(mt_result_text(res, "shuffle_key"),
-                                   view.shuffle_key) != 0) {
-        view.shuffle_size = 0;      /* unreadable: positions in arrival order */
+    mt_snapshot_read(&view);    /* what the result lacks stays as it is */
+    take_column(res, "head", &view.head);
+    take_column(res, "waiting", &view.waiting);
+    take_column(res, "token_seq", &view.newest);    /* an entry's */
+    take_column(res, "admitted_last_minute", &view.admitted_last_minute);
+    take_column(res, "in_service", &view.in_service);
+    take_column(res, "advanced_us", &view.refreshed_at);
+    take_column(res, "early_ends_last_minute", &view.early_ends_last_minute);
+    if (PQfnumber(res, "gaps") >= 0) {
+        tk_queue_read_gaps(mt_result_text(res, "gaps"), &view);
     }
+    if (PQfnumber(res, "expiries") >= 0) {
+        tk_queue_read_expiries(mt_result_text(res, "expiries"), &view);
+    }
+    take_shuffle(res, &view);
     mt_snapshot_merge(&view);
 }
 
@@ -364,7 +392,8 @@ apr_time_t mt_snapshot_last_heartbeat(void)
     return shared ? (apr_time_t)apr_atomic_read64(&shared->heartbeat) : 0;
 }
 
-int mt_snapshot_job_turn(apr_time_t now, apr_time_t hold_until)
+int mt_snapshot_job_turn(apr_time_t now, apr_time_t hold_until,
+                         apr_interval_time_t horizon)
 {
     apr_uint64_t next;
 
@@ -372,15 +401,18 @@ int mt_snapshot_job_turn(apr_time_t now, apr_time_t hold_until)
         return 0;
     }
     next = apr_atomic_read64(&shared->job_next_at);
-    return (apr_uint64_t)now >= next
+    return ((apr_uint64_t)now >= next || next > (apr_uint64_t)(now + horizon))
            && apr_atomic_cas64(&shared->job_next_at, (apr_uint64_t)hold_until,
                                next) == next;
 }
 
-void mt_snapshot_job_next(apr_time_t at)
+void mt_snapshot_job_next(apr_time_t held_until, apr_time_t at)
 {
+    /* only the turn this run holds: one that outlived it leaves the
+     * next holder's alone */
     if (shared) {
-        apr_atomic_set64(&shared->job_next_at, (apr_uint64_t)at);
+        apr_atomic_cas64(&shared->job_next_at, (apr_uint64_t)at,
+                         (apr_uint64_t)held_until);
     }
 }
 

@@ -43,13 +43,19 @@ const char *tk_conf_read_number(apr_pool_t *p, tk_conf_number which,
     }
 }
 
+static const char *const queue_modes[] = {"Open", "Paused", "Closed"};
+
+const char *tk_queue_mode_name(tk_queue_mode mode)
+{
+    return queue_modes[mode];
+}
+
 const char *tk_conf_read_queue_mode(apr_pool_t *p, const char *arg, int *mode)
 {
-    static const char *const names[] = {"Open", "Paused", "Closed"};
     int i;
 
     for (i = 0; i < 3; ++i) {
-        if (strcasecmp(arg, names[i]) == 0) {
+        if (strcasecmp(arg, queue_modes[i]) == 0) {
             *mode = i;      /* tk_queue_mode's order */
             return NULL;
         }
@@ -218,7 +224,7 @@ static int read_rfc3339(const char *s, int64_t *at)
             us += scale * (*s - '0');
             scale /= 10;
         }
-        if (n == 0 || n > 9) {
+        if (n == 0 || n > 6) {      /* microseconds, as PostgreSQL keeps */
             return -1;
         }
     }

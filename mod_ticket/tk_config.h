@@ -65,13 +65,16 @@ typedef enum {
     TK_QUEUE_CLOSED             /* entries refused, admission goes on */
 } tk_queue_mode;
 
+/* "Open", "Paused" or "Closed", as the directive is written. */
+const char *tk_queue_mode_name(tk_queue_mode mode);
+
 /* Reads "Open"/"Paused"/"Closed" (any case) for TicketQueue: NULL and
  * *mode set, or an error message naming the directive. */
 const char *tk_conf_read_queue_mode(apr_pool_t *p, const char *arg, int *mode);
 
 /* Reads an RFC 3339 instant with an offset for TicketSaleStart
  * ("2026-12-24T20:00:00+09:00", "2026-12-24T11:00:00Z", fractions of a
- * second allowed; not before 1970): NULL and *at set (microseconds since
+ * second to the microsecond, as PostgreSQL keeps them; not before 1970): NULL and *at set (microseconds since
  * 1970, as apr_time_t), or an error message naming the directive. */
 const char *tk_conf_read_instant(apr_pool_t *p, const char *arg, int64_t *at);
 

@@ -222,3 +222,22 @@ int64_t tk_queue_prequeue_poll_ms(int64_t until_ms, int64_t interval_ms,
     return ms < TK_POLL_MIN_MS ? TK_POLL_MIN_MS
            : ms > TK_POLL_MAX_MS ? TK_POLL_MAX_MS : ms;
 }
+
+int64_t tk_queue_poll_within_claim(int64_t ms, const tk_queue_rules *rules)
+{
+    int64_t cap;
+
+    if (rules->claim_timeout <= 0) {
+        return ms;
+    }
+    cap = (rules->claim_timeout - rules->interval) * 1000 / 2;
+    cap = cap < TK_POLL_MIN_MS ? TK_POLL_MIN_MS : cap;
+    return ms < cap ? ms : cap;
+}
+
+int64_t tk_queue_waiting_now(const tk_queue_view *v)
+{
+    int64_t newest = v->newest > 0 ? tk_queue_place(v, v->newest) : 0;
+
+    return newest > v->waiting ? newest : v->waiting;
+}

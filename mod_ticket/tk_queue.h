@@ -23,6 +23,7 @@
 typedef struct {
     int64_t head;                 /* highest seq that is no longer waiting */
     int64_t waiting;              /* tokens waiting, as of the refresh */
+    int64_t newest;               /* the highest number this host saw drawn */
     int64_t admitted_last_minute; /* admissions in the minute before it */
     int64_t in_service;           /* live service tokens at the refresh */
     int64_t refreshed_at;         /* apr_time_t of the refresh, 0 = never */
@@ -52,6 +53,7 @@ typedef struct {
     int64_t admit_rate;         /* TicketAdmitRate, 0: no limit */
     int64_t interval;           /* TicketAdvanceInterval, seconds */
     int64_t sale_start;         /* TicketSaleStart (apr_time_t), 0: none */
+    int64_t claim_timeout;      /* TicketClaimTimeout, seconds, 0: off */
 } tk_queue_rules;
 
 /* Position of a waiting token (>= 1), or 0 when head has passed it (the
@@ -106,9 +108,20 @@ int64_t tk_queue_eta(const tk_queue_view *v, const tk_queue_rules *rules,
  * [TK_POLL_MIN_MS, TK_POLL_MAX_MS]. */
 int64_t tk_queue_poll_after_ms(int64_t position, int64_t eta_seconds);
 
+/* pollAfterMs ms, no longer than TicketClaimTimeout allows: a token
+ * admitted right after a poll must poll again (and be seen admitted,
+ * another host an interval later) before its claim runs out, so at most
+ * half of what the claim timeout leaves after an interval. */
+int64_t tk_queue_poll_within_claim(int64_t ms, const tk_queue_rules *rules);
+
 /* The places ahead once the free service slots are filled: the position
  * to time the next poll by (0 or less: admitted at the next advancement). */
 int64_t tk_queue_behind_free_slots(int64_t position, int64_t free_slots);
+
+/* Tokens waiting now as far as this host knows: the refresh's count, or
+ * more if entries through this host drew numbers since (the newest one's
+ * place counts everyone ahead of it). */
+int64_t tk_queue_waiting_now(const tk_queue_view *v);
 
 /* The waiting count to report with a position: never below it. */
 int64_t tk_queue_waiting_count(int64_t waiting, int64_t position);

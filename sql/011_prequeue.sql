@@ -12,7 +12,10 @@ ALTER TABLE queue_state
     ADD COLUMN shuffle_key bytea CHECK (octet_length(shuffle_key) = 16),
     ADD COLUMN shuffle_base bigint NOT NULL DEFAULT 0,
     ADD COLUMN shuffle_size bigint NOT NULL DEFAULT 0,
-    ADD COLUMN shuffle_done bigint NOT NULL DEFAULT 0; -- places passed
+    ADD COLUMN shuffle_done bigint NOT NULL DEFAULT 0, -- places passed
+    -- the operator's controls the last admission run had (hosts of one
+    -- database must agree; a run that finds others logs TICKET028)
+    ADD COLUMN controls text;
 ALTER TYPE ticket_queue_view
     ADD ATTRIBUTE shuffle_start_us bigint,
     ADD ATTRIBUTE shuffle_key text,                 -- hex
@@ -20,5 +23,7 @@ ALTER TYPE ticket_queue_view
     ADD ATTRIBUTE shuffle_size bigint,
     ADD ATTRIBUTE shuffle_done bigint;
 
--- ticket_admit takes the sale's start from now on
+-- ticket_admit takes the sale's start from now on, and says when the
+-- controls of the run before differ; a token is claimed with its user
 DROP FUNCTION IF EXISTS ticket_admit(integer, integer, boolean, integer, integer, integer);
+DROP FUNCTION IF EXISTS ticket_token_claim(bigint);

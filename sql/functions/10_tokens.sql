@@ -31,7 +31,7 @@ BEGIN
         RETURN 'expire';
     END IF;
     IF v_state = 'service' AND v_claimed IS NULL THEN
-        RETURN public.ticket_token_claim(p_seq);
+        RETURN public.ticket_token_claim(p_seq, p_user);
     END IF;
     RETURN v_state;
 END
@@ -41,19 +41,20 @@ $$;
 -- does not end it. 'service', or 'expire' when the claim timeout (or its
 -- time) ended it first (the admission's UPDATE and this one take the
 -- row's lock in turn, and the second sees what the first did).
-CREATE OR REPLACE FUNCTION ticket_token_claim(p_seq bigint) RETURNS text
-LANGUAGE plpgsql VOLATILE
+CREATE OR REPLACE FUNCTION ticket_token_claim(p_seq bigint, p_user bigint)
+RETURNS text LANGUAGE plpgsql VOLATILE
 SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     UPDATE queue_tokens t SET claimed_at = clock_timestamp()
-     WHERE t.seq = p_seq AND t.state = 'service' AND t.claimed_at IS NULL
-       AND t.expires_at > clock_timestamp();
+     WHERE t.seq = p_seq AND t.user_id = p_user AND t.state = 'service'
+       AND t.claimed_at IS NULL AND t.expires_at > clock_timestamp();
     IF FOUND THEN
         RETURN 'service';
     END IF;
     -- claimed meanwhile by a concurrent request, or ended
     PERFORM 1 FROM queue_tokens t
-     WHERE t.seq = p_seq AND t.state = 'service' AND t.expires_at > clock_timestamp();
+     WHERE t.seq = p_seq AND t.user_id = p_user AND t.state = 'service'
+       AND t.expires_at > clock_timestamp();
     RETURN CASE WHEN FOUND THEN 'service' ELSE 'expire' END;
 END
 $$;

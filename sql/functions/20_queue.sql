@@ -221,7 +221,8 @@ CREATE OR REPLACE FUNCTION ticket_admit(p_capacity integer, p_service_ttl intege
     p_paused boolean, p_rate integer, p_interval integer, p_claim_timeout integer,
     p_sale_start timestamptz,
     OUT admitted integer,
-    OUT queue ticket_queue_view)
+    OUT queue ticket_queue_view,
+    OUT other_controls text)
 LANGUAGE plpgsql
 SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
@@ -252,7 +253,18 @@ DECLARE
     v_done bigint;
     v_fifo_from bigint;
     v_n bigint;
+    v_controls text;
 BEGIN
+    IF p_capacity < 1 OR p_service_ttl < 1 OR p_rate < 0 OR p_interval < 1
+       OR p_claim_timeout < 0 THEN
+        RAISE EXCEPTION 'ticket_admit: capacity, service TTL and interval must '
+            'be positive, rate and claim timeout not negative'
+            USING ERRCODE = '22023';
+    END IF;
+    v_controls := format('TicketCapacity %s, TicketServiceTTL %s, TicketQueue %s, '
+        'TicketAdmitRate %s, TicketClaimTimeout %s, TicketSaleStart %s',
+        p_capacity, p_service_ttl, CASE WHEN p_paused THEN 'Paused' ELSE 'not paused' END,
+        p_rate, p_claim_timeout, coalesce(p_sale_start::text, 'unset'));
     -- The lock is held until commit, so a synchronous commit would put a
     -- WAL flush inside every admission, one after the other. An admission
     -- lost in a crash is only undone (its tokens wait again), and any
@@ -270,10 +282,11 @@ BEGIN
            s.admitted_last_minute, s.head, s.keys_swept_at, s.gaps,
            s.gaps_scanned, s.rate_allowance, s.rate_refilled_at,
            s.early_ends_last_minute, s.expiries, s.shuffle_start,
-           s.shuffle_key, s.shuffle_base, s.shuffle_size, s.shuffle_done
+           s.shuffle_key, s.shuffle_base, s.shuffle_size, s.shuffle_done,
+           nullif(s.controls, v_controls)
       INTO v_live, v_last, v_recounted, v_rate_at, v_rate, v_head, v_swept,
            v_gaps, v_scanned, v_allowance, v_refilled, v_early, v_expiries,
-           v_shuffle_start, v_key, v_base, v_size, v_done
+           v_shuffle_start, v_key, v_base, v_size, v_done, other_controls
       FROM queue_state s;
     IF v_recounted < v_now - interval '1 minute' OR v_last > v_now THEN
         SELECT count(*) INTO v_live FROM queue_tokens
@@ -288,11 +301,16 @@ BEGIN
     UPDATE queue_tokens SET state = 'expire'
      WHERE state = 'service' AND expires_at <= v_now
        AND (v_recounted = v_now OR expires_at > v_last);
-    -- admitted and never used: the slot goes to the next in line
+    -- admitted and never used: the slot goes to the next in line (a token
+    -- locked now is being claimed: skipped, not waited for under the lock)
     IF p_claim_timeout > 0 THEN
-        UPDATE queue_tokens SET state = 'expire', expires_at = v_now
-         WHERE state = 'service' AND claimed_at IS NULL AND expires_at > v_now
-           AND admitted_at <= v_now - make_interval(secs => p_claim_timeout);
+        WITH unused AS (
+            SELECT seq FROM queue_tokens
+             WHERE state = 'service' AND claimed_at IS NULL AND expires_at > v_now
+               AND admitted_at <= v_now - make_interval(secs => p_claim_timeout)
+               FOR UPDATE SKIP LOCKED)
+        UPDATE queue_tokens t SET state = 'expire', expires_at = v_now
+          FROM unused WHERE t.seq = unused.seq;
         GET DIAGNOSTICS v_unclaimed = ROW_COUNT;
         v_live := v_live - v_unclaimed;
     END IF;
@@ -379,7 +397,8 @@ BEGIN
            rate_allowance = v_allowance, rate_refilled_at = v_refilled,
            early_ends_last_minute = v_early, expiries = v_expiries,
            shuffle_start = v_shuffle_start, shuffle_key = v_key,
-           shuffle_base = v_base, shuffle_size = v_size, shuffle_done = v_done;
+           shuffle_base = v_base, shuffle_size = v_size, shuffle_done = v_done,
+           controls = v_controls;
 
     -- idempotency keys older than 24 hours are forgotten (ticket_charge
     -- treats them as new): at most 1,000 a minute, oldest first

@@ -50,5 +50,20 @@ check "… and is gone after it" test ! -e "$T/policy-rc.d"
 check "new_secret: a 0600 secret, and the caller's umask unchanged" \
     sh -c "umask 022; TK_CHECKOUT='$TK_ROOT' . '$TK_ROOT/scripts/lib.sh'; new_secret '$T/secret'; test \"\$(umask)\" = 0022 && test \"\$(stat -c %a '$T/secret')\" = 600 && test \$(wc -c < '$T/secret') = 65"
 
+# make run's knobs become their directives, and a value is one plain word
+conf_with() {   # conf_with VAR=VALUE...: the configuration make run writes
+    env STATE=/s RUNDIR=/r LOGDIR=/l PORT=1 MODULE=/m DBDPARAMS=x "$@" \
+        "$TK_ROOT/scripts/httpd-conf.sh"
+}
+conf_with QUEUE=Paused ADMIT_RATE=60 CLAIM_TIMEOUT=3 \
+    SALE_START=2026-12-24T20:00:00+09:00 > "$T/knobs.conf" 2>&1
+for line in "TicketQueue Paused" "TicketAdmitRate 60" "TicketClaimTimeout 3" \
+            "TicketSaleStart 2026-12-24T20:00:00+09:00"; do
+    check "make run's knobs: $line" grep -qx "$line" "$T/knobs.conf"
+done
+conf_with SALE_START='2026 Include /etc/x' > "$T/bad.conf" 2>&1 && echo exit 0 >> "$T/bad.conf"
+check "a knob's value with a space is refused" \
+    sh -c "grep -q 'SALE_START=.* is not a plain value' '$T/bad.conf' && ! grep -q '^exit 0' '$T/bad.conf'"
+
 echo "scripts: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -511,6 +511,41 @@ static void test_prequeue_poll(void **state)
     assert_true(hi - lo > 20000);
 }
 
+/* TicketClaimTimeout: nobody is told to poll later than the claim allows */
+static void test_poll_within_claim(void **state)
+{
+    tk_queue_rules rules;
+    (void)state;
+
+    memset(&rules, 0, sizeof(rules));
+    rules.interval = 1;
+    assert_int_equal(tk_queue_poll_within_claim(30000, &rules), 30000);  /* off */
+    rules.claim_timeout = 21;
+    assert_int_equal(tk_queue_poll_within_claim(30000, &rules), 10000);
+    assert_int_equal(tk_queue_poll_within_claim(4000, &rules), 4000);
+    rules.claim_timeout = 2;
+    assert_int_equal(tk_queue_poll_within_claim(30000, &rules), TK_POLL_MIN_MS);
+}
+
+/* Entries through this host count at once, not at the next refresh. */
+static void test_waiting_now(void **state)
+{
+    tk_queue_view v;
+    (void)state;
+
+    memset(&v, 0, sizeof(v));
+    v.head = 10;
+    v.waiting = 2;                          /* as of the last run */
+    assert_int_equal(tk_queue_waiting_now(&v), 2);
+    v.newest = 19;                          /* then 7 more entered here */
+    assert_int_equal(tk_queue_waiting_now(&v), 9);
+    v.newest = 5;                           /* older than head: no news */
+    assert_int_equal(tk_queue_waiting_now(&v), 2);
+    v.waiting = 40;                         /* others entered elsewhere */
+    v.newest = 19;
+    assert_int_equal(tk_queue_waiting_now(&v), 40);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -536,6 +571,8 @@ int main(void)
         cmocka_unit_test(test_place_shuffled),
         cmocka_unit_test(test_prequeue),
         cmocka_unit_test(test_prequeue_poll),
+        cmocka_unit_test(test_poll_within_claim),
+        cmocka_unit_test(test_waiting_now),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
