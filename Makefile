@@ -159,7 +159,7 @@ $(BUILD)/bench/storm: bench/storm.c
 	@mkdir -p $(@D)
 	$(CC) -O2 $(WARN) -pthread -I$(PG_INC) -o $@ $< -lcurl -ljson-c -lpq
 
-# the C1 ceiling's probe module (bench/mod_bench_probe.c), never installed
+# the C1 and C2 ceilings' probe module (bench/mod_bench_probe.c), never installed
 PROBE := bench/.libs/mod_bench_probe.so
 $(PROBE): bench/mod_bench_probe.c
 	@mkdir -p $(BUILD)

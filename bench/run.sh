@@ -1,8 +1,9 @@
 #!/bin/sh
 # `make bench`: mod_ticket's scenarios under wrk (64 connections) next to
-# ceilings measured in the same run (C0 /health, C1 one SELECT 1 through
-# mod_dbd by bench/mod_bench_probe.c, C2
-# pgbench single-row updates), three rounds, medians, one table; then the
+# ceilings measured in the same run (C0 /health; C1 one SELECT 1 and C2 one
+# single-row UPDATE through Apache and mod_dbd, by bench/mod_bench_probe.c;
+# C3 pgbench's single-row updates, for reference), three rounds, medians,
+# one table; then the
 # sale storm and the memory check. DURATION=seconds per scenario run.
 set -eu
 . "$(dirname "$0")/../scripts/lib.sh"
@@ -44,22 +45,22 @@ db_create "$PGPORT" bench >/dev/null
 migrate "$PGPORT" bench >/dev/null
 new_secret "$TMP/secret"
 
-# ---- C2 first: it sizes the data (no timed scenario may run dry) ----
+# ---- C3 (pgbench) first: it sizes the data (no timed scenario may run dry) ----
 pgbench_tps() {
     "$PG_BIN/pgbench" -n -c $CONNS -j $THREADS -T "$1" -f "$TK_ROOT/bench/update.sql" \
         -p "$PGPORT" -U ticket bench 2>/dev/null \
         | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
 }
-# the C2 ceiling's table: single-row updates over 100,000 rows
+# the C2 and C3 ceilings' table: single-row updates over 100,000 rows
 sql -c "CREATE TABLE bench_counter (id integer PRIMARY KEY, n bigint NOT NULL DEFAULT 0);
         INSERT INTO bench_counter (id) SELECT generate_series(1, 100000);
         GRANT SELECT, UPDATE ON bench_counter TO $TK_RUNTIME"
 probe=$(pgbench_tps 3)
-# a scenario writes at most ~C2 requests/s (each request is a write or
-# more): a third of N per round leaves room up to 1.1 x C2
+# a scenario writes at most ~C3 requests/s (each request is a write or
+# more): a third of N per round leaves room up to 1.1 x C3
 N=$(awk -v c="$probe" -v d="$DURATION" 'BEGIN { r = c < 2000 ? 2000 : c; print int(r * d * 3 * 1.1) }')
 H=$(( (N + 49) / 50 ))
-echo "== C2 probe $probe tps: $N seats, tickets and new users per scenario"
+echo "== C3 (pgbench) $probe tps: $N seats, tickets and new users per scenario"
 sql -v n="$N" -v h="$H" -f "$TK_ROOT/bench/data.sql" >/dev/null
 
 # ---- request files ----
@@ -91,10 +92,13 @@ CAPACITY=$((N + H)) SERVICE_TTL=86400 HOLD_TTL=86400 \
 EXTRA="TicketMaxHoldsPerUser 100
 TicketMaxCharge 1000000000000
 TicketMaxBalance 1000000000000000
-# C1: one statement through mod_dbd, no API work (bench/mod_bench_probe.c)
+# C1, C2: one statement through mod_dbd, no API work (bench/mod_bench_probe.c)
 LoadModule bench_probe_module $TK_ROOT/bench/.libs/mod_bench_probe.so
 <Location /probe>
     SetHandler bench-probe
+</Location>
+<Location /probe-update>
+    SetHandler bench-probe-update
 </Location>
 # all four children from the start and no reaping: stable resident sizes
 StartServers 4
@@ -160,7 +164,8 @@ for round in 1 2 3; do
     record C1 "$(wrk_run C1 GET /probe 0)"
     record dates "$(wrk_run dates GET "$TMP/dates.tsv" 0)"
     record seats "$(wrk_run seats GET "$TMP/seats.tsv" 0)"
-    record C2 "$(pgbench_tps "$DURATION") 0 0 0 0"
+    record C2 "$(wrk_run C2 GET /probe-update 0)"
+    record C3 "$(pgbench_tps "$DURATION") 0 0 0 0"
     record entry "$(wrk_run entry POST "$TMP/entry.tsv" $off $per)"
     record hold "$(wrk_run hold POST "$TMP/hold.tsv" $off $per)"
     record charge "$(wrk_run charge PATCH "$TMP/charge.tsv" 0)"
@@ -202,6 +207,22 @@ wait_httpd
 storm_ok=0
 "$TK_ROOT/build/bench/storm" "$PORT" "host=$PGHOST port=$PGPORT dbname=storm user=postgres" \
     20000 100 64 > "$OUT/storm.txt" || storm_ok=$?
+# from each payment that ended its token (freeing a slot while others
+# waited) to the next admission, by the database's clocks
+psql_owner "$PGPORT" storm -qtA -F ' ' -c "
+    WITH freed AS (
+        SELECT t.expires_at AS at FROM queue_tokens t
+         WHERE t.admitted_at IS NOT NULL
+           AND t.expires_at < t.admitted_at + interval '599 seconds'),
+    waits AS (
+        SELECT extract(epoch FROM (SELECT min(n.admitted_at) FROM queue_tokens n
+                                    WHERE n.admitted_at >= f.at) - f.at) * 1000 AS ms
+          FROM freed f)
+    SELECT count(*), round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 1),
+           round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 1)
+      FROM waits WHERE ms < 60000" \
+    | awk '{ printf "payment to the next admission: %s payments, p50 %s ms, p99 %s ms\n", $1, $2, $3 }' \
+    >> "$OUT/storm.txt"
 
 {
     echo "Measured on $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)),"

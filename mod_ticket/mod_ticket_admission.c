@@ -163,10 +163,17 @@ static void job_done(server_rec *s, mt_db_rc rc, apr_time_t started,
     }
 }
 
-/* Payments that free slots at the same moment share admissions: one
+/* A payment that freed a slot asks for an admission run once its own
+ * answer is on its way: its request pool is destroyed after the response
+ * was handed to the network (the EOR bucket), and a pre-cleanup of that
+ * pool runs it on the request's connection, which is released after. So
+ * the payer never waits for the queue's lock, and the next user is
+ * admitted within milliseconds, not at the job's next turn.
+ *
+ * Payments that free slots at the same moment share admissions: one
  * request of the process runs them, again while more were asked for
- * meanwhile (at most ADMIT_RUNS_PER_REQUEST times, so that its own answer
- * is not held up by a stream of payments; the next payment, or the job,
+ * meanwhile (at most ADMIT_RUNS_PER_REQUEST times, so that its worker is
+ * not held up by a stream of payments; the next payment, or the job,
  * takes over). Every freed slot is seen by an admission that started
  * after its payment committed, and concurrent payments do not each queue
  * an admission behind the database lock. */
@@ -174,8 +181,9 @@ static void job_done(server_rec *s, mt_db_rc rc, apr_time_t started,
 
 static volatile apr_uint32_t admitting, admission_asked;
 
-void mt_admission_now(request_rec *r)
+static apr_status_t admit_after_response(void *data)
 {
+    request_rec *r = data;
     const char *params[ADMIT_PARAMS];
     apr_pool_t *p;
     PGresult *res;
@@ -184,7 +192,7 @@ void mt_admission_now(request_rec *r)
 
     apr_atomic_set32(&admission_asked, 1);
     if (apr_atomic_cas32(&admitting, 1, 0) != 0) {
-        return;                 /* the running one will see the request */
+        return APR_SUCCESS;     /* the running one will see the request */
     }
     apr_pool_create(&p, r->pool);
     do {
@@ -203,6 +211,12 @@ void mt_admission_now(request_rec *r)
     } while (runs < ADMIT_RUNS_PER_REQUEST && apr_atomic_read32(&admission_asked)
              && apr_atomic_cas32(&admitting, 1, 0) == 0);
     apr_pool_destroy(p);
+    return APR_SUCCESS;
+}
+
+void mt_admission_after_response(request_rec *r)
+{
+    apr_pool_pre_cleanup_register(r->pool, r, admit_after_response);
 }
 
 static apr_status_t admission_tick(int state, void *data, apr_pool_t *ptemp)

@@ -194,7 +194,7 @@ int mt_payments_pay(request_rec *r, const tk_route_match *m)
     }
     if (strcmp(mt_result_text(res, "result"), "paid") == 0
         && strcmp(mt_result_text(res, "token_stat"), "expire") == 0) {
-        mt_admission_now(r);    /* the slot this payment freed, at once */
+        mt_admission_after_response(r); /* the slot it freed, at once */
     }
     return mt_reply_json(r, HTTP_OK, mt_json_row(NULL, res, 0, PAYMENT_FIELDS));
 }

@@ -287,8 +287,9 @@ mt_resource_fn mt_payments_pay;
 const char *mt_admission_check(void);
 int mt_admission_post_config(apr_pool_t *pconf, server_rec *s);
 int mt_admission_monitor(apr_pool_t *p, server_rec *s);
-/* Admits at once on the request's connection (a payment freed a slot). */
-void mt_admission_now(request_rec *r);
+/* Admits on the request's connection once its answer is sent (a payment
+ * freed a slot): the payer does not wait for the queue's lock. */
+void mt_admission_after_response(request_rec *r);
 
 /* ---- identity (mod_ticket_identity.c) ---- */
 
