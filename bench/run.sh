@@ -182,16 +182,37 @@ su_sql -F ' | ' -c "SELECT calls, round(mean_exec_time::numeric, 3) AS mean_ms,
                      ORDER BY total_exec_time DESC LIMIT 12" > "$OUT/profile.txt"
 kill -TERM "$httpd"; wait "$httpd" || true; httpd=
 
-# ---- the sale storm: its own database and Apache, capacity 200 ----
-echo "== sale storm: 20,000 users, capacity 200, two schedules of 50 seats"
+# ---- admission cost: the same with 100 or 100,000 waiting, 10 or 10,000
+# in service (the job's run with a full house, and runs admitting 10) ----
+echo "== admission cost"
+db_create "$PGPORT" admitcost >/dev/null
+migrate "$PGPORT" admitcost >/dev/null
+admit_ms() {   # admit_ms CAPACITY-EXPRESSION RUNS: mean ms of a ticket_admit run
+    echo "SELECT admitted FROM ticket_admit($1, 86400, false, 0, 1, 0, NULL);" > "$TMP/admit.sql"
+    "$PG_BIN/pgbench" -n -c 1 -t "$2" -f "$TMP/admit.sql" -p "$PGPORT" -U postgres admitcost \
+        2>/dev/null | sed -n 's/^latency average = \([0-9.]*\) ms/\1/p'
+}
+: > "$OUT/admit.txt"
+for shape in "100 10" "100000 10" "100 10000" "100000 10000"; do
+    set -- $shape
+    psql_owner "$PGPORT" admitcost -q -v waiting="$1" -v serving="$2" \
+        -f "$TK_ROOT/bench/admit_cost.sql" >/dev/null 2>&1
+    full=$(admit_ms "$2" 300)
+    ten=$(admit_ms "(SELECT in_service FROM queue_state)::integer + 10" 10)
+    printf 'admission run, %6d waiting, %5d in service: %s ms with none to admit, %s ms admitting 10\n' \
+        "$1" "$2" "$full" "$ten" >> "$OUT/admit.txt"
+done
+
+# ---- the sale storm: its own database and Apache, capacity 1,000 ----
+echo "== sale storm: 100,000 users, capacity 1,000, ten schedules of 50 seats"
 db_create "$PGPORT" storm >/dev/null
 migrate "$PGPORT" storm >/dev/null
 psql_owner "$PGPORT" storm -q -c "
-    INSERT INTO users (user_id, user_name) SELECT g, 'fan' || g FROM generate_series(1, 20000) g;
+    INSERT INTO users (user_id, user_name) SELECT g, 'fan' || g FROM generate_series(1, 100000) g;
     INSERT INTO accounts (user_id) SELECT user_id FROM users;
     INSERT INTO concerts (concert_id, title) VALUES (1, 'storm');
     INSERT INTO schedules (concert_id, concert_date, starts_at)
-    SELECT 1, current_date + 30 + k, now() + (30 + k) * interval '1 day' FROM generate_series(0, 1) k;
+    SELECT 1, current_date + 30 + k, now() + (30 + k) * interval '1 day' FROM generate_series(0, 9) k;
     INSERT INTO seats (schedule_id, seat_num, price)
     SELECT s.schedule_id, n, 99000 FROM schedules s, generate_series(1, 50) n;"
 mkdir -p "$TMP/storm"
@@ -199,14 +220,22 @@ private_file "$TMP/storm/httpd.conf"
 STATE=$TMP/storm RUNDIR=$TMP/storm LOGDIR=$TMP/storm PORT=$PORT \
 MODULE=$TK_ROOT/mod_ticket/.libs/mod_ticket.so SECRET=$TMP/secret \
 DBDPARAMS="$(dbd_params "$PGPORT" storm)" \
-CAPACITY=200 \
+CAPACITY=1000 \
     "$TK_ROOT/scripts/httpd-conf.sh" > "$TMP/storm/httpd.conf"
 apache2 -f "$TMP/storm/httpd.conf" -D FOREGROUND &
 httpd=$!
 wait_httpd
 storm_ok=0
 "$TK_ROOT/build/bench/storm" "$PORT" "host=$PGHOST port=$PGPORT dbname=storm user=postgres" \
-    20000 100 64 > "$OUT/storm.txt" || storm_ok=$?
+    100000 500 64 > "$OUT/storm.txt" || storm_ok=$?
+# the target: sold out within 3 x the time the admitted users need at the
+# hold and payment rates measured above (500 holds, then 500 payments)
+rate() { awk -F' *[|] *' -v s="$1" '$2 == s { print $3 }' "$OUT/table.md"; }
+sed -n 's/.*(\([0-9.]*\) s after the first admission).*/\1/p' "$OUT/storm.txt" \
+    | awk -v h="$(rate 'seat hold (new seats)')" -v p="$(rate 'payment (held tickets)')" \
+        '{ need = 500 / h + 500 / p
+           printf "sold out %.1f s after the first admission: %.1f x the %.2f s that 500 holds and payments need at %d and %d/s (target <= 3)\n", $1, $1 / need, need, h, p }' \
+    >> "$OUT/storm.txt"
 # from each payment that ended its token (freeing a slot while others
 # waited) to the next admission, by the database's clocks
 psql_owner "$PGPORT" storm -qtA -F ' ' -c "
@@ -232,6 +261,8 @@ psql_owner "$PGPORT" storm -qtA -F ' ' -c "
     cat "$OUT/table.md"
     echo
     sed 's/^/    /' "$OUT/storm.txt"
+    echo
+    sed 's/^/    /' "$OUT/admit.txt"
     echo
     echo "Database time of round 3 (pg_stat_statements: calls | mean ms | total ms | statement):"
     echo

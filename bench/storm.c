@@ -3,7 +3,8 @@
  * charge its price and pay, until every seat is sold. Then the database is
  * checked: no seat booked twice, every booked seat paid exactly once, no
  * payment without a booking, balance = charges - payments for every user.
- * Usage: storm PORT CONNINFO USERS SEATS THREADS */
+ * Usage: storm PORT CONNINFO USERS SEATS THREADS (the seats of concert 1,
+ * on any of its dates) */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,8 +34,8 @@ typedef struct {
 } worker_t;
 
 static int port, nusers, nthreads, seats_total;
-static volatile int paid, stop;
-static double t0, last_entry, sold_out_at;
+static volatile int paid, stop, entered;
+static double t0, last_entry, sold_out_at, first_admitted;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static double now(void)
@@ -97,6 +98,16 @@ static const char *jstr(json_object *o, const char *k)
     return o && json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : NULL;
 }
 
+/* The first admission any user saw: the sale's buying starts there. */
+static void admitted(user_t *u)
+{
+    u->state = BUY;
+    u->due = now();
+    pthread_mutex_lock(&lock);
+    if (first_admitted == 0) first_admitted = now();
+    pthread_mutex_unlock(&lock);
+}
+
 static void enter(worker_t *w, user_t *u)
 {
     char body[64];
@@ -107,8 +118,11 @@ static void enter(worker_t *w, user_t *u)
     if (call(w, "POST", "/queues", NULL, body, &j) == 200
         && (token = jstr(j, "userToken")) != NULL) {
         snprintf(u->token, sizeof(u->token), "%s", token);
-        u->state = strcmp(jstr(j, "tokenStatus"), "service") == 0 ? BUY : WAIT;
+        u->state = WAIT;
         u->due = now() + (jint(j, "pollAfterMs") > 0 ? jint(j, "pollAfterMs") / 1000.0 : 1);
+        if (strcmp(jstr(j, "tokenStatus"), "service") == 0) {
+            admitted(u);
+        }
     }
     else {
         u->due = now() + 1;
@@ -129,8 +143,7 @@ static void poll_queue(worker_t *w, user_t *u)
     }
     w->polls[w->npolls++] = now() - start;
     if (status == 200 && st && strcmp(st, "service") == 0) {
-        u->state = BUY;
-        u->due = now();
+        admitted(u);
     }
     else if (status == 200 && st && strcmp(st, "wait") == 0) {
         u->due = now() + jint(j, "pollAfterMs") / 1000.0;
@@ -189,37 +202,55 @@ out:
     json_object_put(j);
 }
 
+/* The user to serve next: an admitted or waiting user whose time has come
+ * first (admitted users buy at once, as people would), else the next to
+ * enter (the burst), else the one due soonest. */
+static user_t *next_user(user_t *users, int mine, int *entering)
+{
+    user_t *due = NULL;
+    int i;
+
+    for (i = 0; i < mine; ++i) {
+        if (users[i].state != DONE && users[i].state != ENTER
+            && (!due || users[i].due < due->due)) {
+            due = &users[i];
+        }
+    }
+    if (due && due->due <= now()) {
+        return due;
+    }
+    while (*entering < mine && users[*entering].state != ENTER) {
+        ++*entering;
+    }
+    return *entering < mine ? &users[*entering] : due;
+}
+
 static void *run(void *arg)
 {
     worker_t *w = arg;
-    int mine = 0, i;
+    int mine = 0, entering = 0, i;
     user_t *users = calloc((size_t)nusers / (size_t)nthreads + 1, sizeof(user_t));
+    user_t *next;
 
     w->curl = curl_easy_init();
     for (i = w->id; i < nusers; i += nthreads) {
         users[mine].user = i + 1;
         users[mine++].state = ENTER;
     }
-    for (i = 0; i < mine; ++i) {        /* the burst */
-        enter(w, &users[i]);
-    }
-    pthread_mutex_lock(&lock);
-    if (now() > last_entry) last_entry = now();
-    pthread_mutex_unlock(&lock);
-    while (!stop && now() - t0 < 300) {
-        user_t *next = NULL;
-        for (i = 0; i < mine; ++i) {
-            if (users[i].state != DONE && (!next || users[i].due < next->due)) {
-                next = &users[i];
-            }
-        }
-        if (!next) break;
-        if (next->due > now()) {
+    while (!stop && now() - t0 < 300 && (next = next_user(users, mine, &entering))) {
+        if (next->due > now()) {        /* (an entry that failed waits too) */
             double d = next->due - now();
             usleep((useconds_t)((d > 0.05 ? 0.05 : d) * 1e6));
-            continue;
         }
-        if (next->state == ENTER) enter(w, next);
+        else if (next->state == ENTER) {
+            enter(w, next);
+            if (next->state != ENTER) {
+                pthread_mutex_lock(&lock);
+                ++entered;
+                last_entry = now();
+                pthread_mutex_unlock(&lock);
+            }
+        }
         else if (next->state == WAIT) poll_queue(w, next);
         else buy(w, next);
     }
@@ -291,9 +322,13 @@ int main(int argc, char **argv)
         k += w[i].npolls;
     }
     qsort(all, (size_t)total, sizeof(double), cmp);
-    printf("storm: %d users entered in %.1f s (%.0f entries/s); %d of %d seats sold",
-           nusers, last_entry - t0, nusers / (last_entry - t0), paid, seats_total);
-    if (sold_out_at > 0) printf(", sold out after %.1f s", sold_out_at - t0);
+    printf("storm: %d of %d users entered in %.1f s (%.0f entries/s; entering stops at"
+           " the sell-out); %d of %d seats sold", entered, nusers, last_entry - t0,
+           entered / (last_entry - t0), paid, seats_total);
+    if (sold_out_at > 0) {
+        printf(", sold out after %.1f s (%.1f s after the first admission)",
+               sold_out_at - t0, sold_out_at - first_admitted);
+    }
     printf("; %ld polls, p99 %.1f ms\n", total, total ? all[(long)(total * 0.99)] * 1000 : 0.0);
 
     db = PQconnectdb(argv[2]);
