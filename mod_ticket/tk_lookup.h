@@ -24,7 +24,6 @@
 #define TK_LOOKUP_SEAT_NUM_MAX ((INT64_C(1) << 20) - 1)
 #define TK_LOOKUP_PRICE_MAX ((INT64_C(1) << 44) - 1)
 #define TK_LOOKUP_NEVER INT64_MAX
-#define TK_LOOKUP_MAX_AGE_MS 5000           /* TicketLookupCacheMs' max */
 
 /* ---- seats: one unsold seat of a schedule ---- */
 
