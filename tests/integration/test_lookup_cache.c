@@ -497,6 +497,42 @@ static void test_off_is_the_database(void **state)
     assert_int_equal(th_errlog_count(&host_d, "TICKET041"), 1);
 }
 
+/* ---- graceful restarts ---- */
+
+/* The copy is kept across a graceful restart (retained shared memory):
+ * right after one, A answers from what it had, with no statement, as
+ * long as that is young enough (the restart makes A's
+ * TicketLookupCacheMs 5000, so that a slow restart still leaves time). */
+static void test_graceful_restart_keeps_copy(void **state)
+{
+    const char *fmt[] = {"/concerts", "/concerts/9/dates", "/concerts/9/dates/%s/seats"};
+    char path[100];
+    struct timespec t0;
+    long long before, ms;
+    int i;
+    (void)state;
+
+    for (i = 0; i < 3; ++i) {
+        snprintf(path, sizeof(path), fmt[i], d10);
+        assert_int_equal(get_status(host_a.port, path, tok[2]), 200);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    th_httpd_graceful(&host_a, DB, "CAPACITY=50 LOOKUP_CACHE_MS=5000", NULL);
+    th_thread_client_done();            /* a new connection, to a new child */
+    before = th_app_statements(db, DB);
+    for (i = 0; i < 3; ++i) {
+        snprintf(path, sizeof(path), fmt[i], d10);
+        assert_int_equal(get_status(host_a.port, path, tok[2]), 200);
+    }
+    ms = ms_since(&t0);
+    print_message("%lld statements for 3 lookups %lld ms after the copy was last "
+                  "used, across a graceful restart\n", th_app_statements(db, DB) - before, ms);
+    if (ms < 3500) {
+        assert_int_equal(th_app_statements(db, DB) - before, 0);
+    }
+    assert_int_equal(th_errlog_count(&host_a, "TICKET041"), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -509,6 +545,7 @@ int main(void)
         cmocka_unit_test(test_token_gone),
         cmocka_unit_test(test_readers_race_holds),
         cmocka_unit_test(test_off_is_the_database),
+        cmocka_unit_test(test_graceful_restart_keeps_copy),
     };
     return cmocka_run_group_tests_name("lookup_cache", tests, setup, teardown);
 }
