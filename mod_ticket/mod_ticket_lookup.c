@@ -107,11 +107,6 @@ int64_t mt_lookup_max_age(const server_rec *s)
     return mt_lookup_seg ? mt_conf_number(s, TK_CONF_LOOKUP_CACHE_MS) * 1000 : 0;
 }
 
-int mt_lookup_on(const server_rec *s)
-{
-    return mt_lookup_max_age(s) > 0;
-}
-
 int mt_lookup_claim(volatile apr_uint64_t *asked_at, apr_time_t now)
 {
     apr_uint64_t seen = apr_atomic_read64(asked_at);

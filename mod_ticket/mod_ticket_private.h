@@ -230,7 +230,6 @@ int mt_gate_refused(request_rec *r, mt_gate *g, const char *status);
  * old: created (or found again after a graceful restart) in post_config
  * unless TicketLookupCacheMs is 0, when every lookup asks the database. */
 apr_status_t mt_lookup_attach(server_rec *s);
-int mt_lookup_on(const server_rec *s);
 
 /* What the copy makes of a service token that passed mt_gate_pass. */
 typedef enum {

@@ -12,7 +12,9 @@
  *     TicketLookupCacheMs longer, and is refused at once by holds and
  *     payments on B, and by everything on A;
  *   - readers racing this host's holds never see a torn or an older list;
- *   - TicketLookupCacheMs 0 is the database for every lookup, at once.
+ *   - TicketLookupCacheMs 0 is the database for every lookup, at once;
+ *   - the copy survives a graceful restart;
+ *   - beyond its bounds the database answers.
  *
  * Hosts: A and B with TicketLookupCacheMs 2000 (a clear window), D with
  * the default (500), O with 0. */
@@ -533,6 +535,52 @@ static void test_graceful_restart_keeps_copy(void **state)
     assert_int_equal(th_errlog_count(&host_a, "TICKET041"), 2);
 }
 
+/* ---- beyond the bounds ---- */
+
+/* D and O answer alike, 3 times over (D asking the database). */
+static void expect_same(const char *path)
+{
+    th_resp want, got;
+    int i;
+
+    for (i = 0; i < 3; ++i) {
+        get(&want, host_o.port, path, tok[1]);
+        get(&got, host_d.port, path, tok[2]);
+        if (got.status != want.status || strcmp(got.body, want.body) != 0) {
+            fail_msg("%s: D answered %ld %.300s, the database %ld %.300s", path,
+                     got.status, got.body, want.status, want.body);
+        }
+        th_resp_free(&want);
+        th_resp_free(&got);
+    }
+}
+
+/* A seat whose price a seat record cannot hold, and a catalogue of more
+ * than 1,000 concerts: the database answers them, never a wrong copy
+ * (and the warnings say so). */
+static void test_beyond_bounds_is_the_database(void **state)
+{
+    char path[100];
+    (void)state;
+
+    th_db_exec(db, "INSERT INTO schedules (schedule_id, concert_id, concert_date, starts_at)"
+                   " VALUES (71, 7, current_date + 10, now() + interval '10 days')");
+    th_db_exec(db, "INSERT INTO seats (seat_id, schedule_id, seat_num, price) VALUES"
+                   " (7101, 71, 1, 17592186044416), (7102, 71, 2, 1000)");
+    snprintf(path, sizeof(path), "/concerts/7/dates/%s/seats", d10);
+    sleep_ms(600);                      /* older than D's 500 ms, any copy of it */
+    expect_same(path);
+    assert_true(th_errlog_count(&host_d, "TICKET043") >= 1);
+
+    th_db_exec(db, "INSERT INTO concerts (concert_id, title)"
+                   " SELECT 1000 + g, 'Concert ' || g FROM generate_series(1, 1000) g");
+    sleep_ms(600);
+    expect_same("/concerts");
+    expect_same("/concerts/9/dates");
+    expect_same("/concerts/1999/dates");
+    assert_true(th_errlog_count(&host_d, "TICKET042") >= 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -546,6 +594,7 @@ int main(void)
         cmocka_unit_test(test_readers_race_holds),
         cmocka_unit_test(test_off_is_the_database),
         cmocka_unit_test(test_graceful_restart_keeps_copy),
+        cmocka_unit_test(test_beyond_bounds_is_the_database),
     };
     return cmocka_run_group_tests_name("lookup_cache", tests, setup, teardown);
 }
