@@ -278,14 +278,6 @@ static mt_seat_slot *seat_slot(uint64_t at)
     return &mt_lookup_seg->slots[at & SEAT_MASK];
 }
 
-/* Whether slot is for that date (by a whole copy of its head). */
-static int slot_is(mt_seat_slot *slot, int64_t concert_id, int64_t day,
-                   mt_seat_head *h)
-{
-    return tk_seqlock_copy(&slot->lock, h, &slot->head, sizeof(*h), MT_READ_TRIES)
-           && h->concert_id == concert_id && h->day == day;
-}
-
 /* Whether a head copied from a slot may be the date's and its seats are
  * within the arena. */
 static int head_sane(const mt_seat_head *h, int64_t concert_id, int64_t day)
@@ -355,7 +347,7 @@ static int seats_copy(apr_pool_t *p, int64_t concert_id, int64_t day,
 }
 
 /* The slot for a date: the one it has, else an empty one, else the one
- * of its window read longest ago. */
+ * of its window read longest ago; NULL when all are being written. */
 static mt_seat_slot *seats_place(int64_t concert_id, int64_t day)
 {
     uint64_t at = slot_start(concert_id, day);
@@ -365,7 +357,10 @@ static mt_seat_slot *seats_place(int64_t concert_id, int64_t day)
 
     for (i = 0; i < MT_PROBE; ++i) {
         mt_seat_slot *slot = seat_slot(at + i);
-        if (slot_is(slot, concert_id, day, &h)) {
+        if (!tk_seqlock_copy(&slot->lock, &h, &slot->head, sizeof(h), MT_READ_TRIES)) {
+            continue;
+        }
+        if (h.concert_id == concert_id && h.day == day) {
             return slot;
         }
         if (!empty && h.concert_id == 0) {
@@ -421,11 +416,11 @@ static int seats_install(const mt_seat_head *h, const tk_lookup_seat *seats,
                          apr_time_t now)
 {
     mt_seat_slot *slot = seats_place(h->concert_id, h->day);
-    uint64_t held = tk_seqlock_write_begin(&slot->lock, now);
+    uint64_t held = slot ? tk_seqlock_write_begin(&slot->lock, now) : 0;
     int fits = h->nseats >= 0;
 
     if (!held) {
-        return fits;    /* another refresh is writing it */
+        return fits;    /* others are writing there: their copies will do */
     }
     fits = fits && seats_room(slot, h->nseats);
     if (fits) {
