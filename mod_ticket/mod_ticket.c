@@ -65,7 +65,8 @@ static int ticket_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     mt_api_roots_index(pconf, s);
     mt_db_post_config();
     if (mt_snapshot_attach(pconf, s) != APR_SUCCESS
-        || mt_metrics_attach(s) != APR_SUCCESS) {
+        || mt_metrics_attach(s) != APR_SUCCESS
+        || mt_lookup_attach(s) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     rv = mt_admission_post_config(pconf, s);

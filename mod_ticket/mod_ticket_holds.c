@@ -35,6 +35,25 @@ static const mt_field TICKET_FIELDS[] = {
 
 static const char *const PATH_IDS[] = {"concertId", "scheduleId", "seatId"};
 
+/* What this host's lookups' copy drops at once after a hold: the date's
+ * seats when a seat was taken here (or found taken: the list was stale),
+ * the token when the database found it expired (the copy may not know
+ * yet: an end through another host). */
+static void hold_changed_copy(const mt_gate *g, const PGresult *res)
+{
+    const char *result = mt_result_text(res, "result");
+
+    if (!result) {
+        return;
+    }
+    if (strcmp(result, "held") == 0 || strcmp(result, "seat_taken") == 0) {
+        mt_lookup_date_changed(mt_result_text(res, "concert_date"));
+    }
+    else if (strcmp(result, "token_expire") == 0) {
+        mt_lookup_token_ended(g->token.seq);
+    }
+}
+
 /* The path's IDs and the body's userId: TK_E_NONE when all are well
  * formed. */
 static tk_error_id read_request(request_rec *r, const tk_route_match *m,
@@ -77,6 +96,7 @@ int mt_holds_create(request_rec *r, const tk_route_match *m)
     if (!(res = mt_db_run(r, &HOLD, g.params, &rc))) {
         return mt_reply_db_error(r, rc);
     }
+    hold_changed_copy(&g, res);
     if (mt_reply_outcome(r, &g, mt_result_text(res, "result"), HOLD_OUTCOMES)) {
         return g.done;
     }

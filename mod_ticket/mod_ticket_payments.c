@@ -177,11 +177,32 @@ int mt_payments_history(request_rec *r, const tk_route_match *m)
     return mt_reply_json(r, HTTP_OK, body);
 }
 
+/* What this host's lookups' copy drops at once after a payment: the
+ * seat's date (booked, or its hold seen ended), and the token when the
+ * payment ended it (or found it expired). */
+static void payment_changed_copy(const mt_gate *g, const PGresult *res)
+{
+    const char *result = mt_result_text(res, "result");
+    const char *token = mt_result_text(res, "token_stat");
+
+    if (!result) {
+        return;
+    }
+    if (strcmp(result, "paid") == 0 || strcmp(result, "hold_expired") == 0) {
+        mt_lookup_date_changed(mt_result_text(res, "concert_date"));
+    }
+    if ((strcmp(result, "paid") == 0 && token && strcmp(token, "expire") == 0)
+        || strcmp(result, "token_expire") == 0) {
+        mt_lookup_token_ended(g->token.seq);
+    }
+}
+
 int mt_payments_pay(request_rec *r, const tk_route_match *m)
 {
     int64_t user = 0, ticket = 0;
     tk_error_id input = read_body(r, &user, "ticketId", &ticket, NULL);
     PGresult *res;
+    mt_db_rc rc;
     mt_gate g;
 
     (void)m;
@@ -189,7 +210,11 @@ int mt_payments_pay(request_rec *r, const tk_route_match *m)
         return g.done;
     }
     g.params[2] = mt_i64_text(r->pool, ticket);
-    if (!(res = decide(r, &g, &PAY, PAY_OUTCOMES))) {
+    if (!(res = mt_db_run(r, &PAY, g.params, &rc))) {
+        return mt_reply_db_error(r, rc);
+    }
+    payment_changed_copy(&g, res);
+    if (mt_reply_outcome(r, &g, mt_result_text(res, "result"), PAY_OUTCOMES)) {
         return g.done;
     }
     if (strcmp(mt_result_text(res, "result"), "paid") == 0

@@ -15,6 +15,7 @@
 
 #include "tk_config.h"
 #include "tk_errors.h"
+#include "tk_lookup.h"
 #include "tk_metrics.h"
 #include "tk_queue.h"
 #include "tk_route.h"
@@ -222,6 +223,62 @@ int mt_gate_pass(request_rec *r, const mt_gate_rule *rule, tk_error_id input,
 /* After the statement: 1 and answered (g->done) when the token's state
  * (ticket_token_status()'s word) does not pass the rule. */
 int mt_gate_refused(request_rec *r, mt_gate *g, const char *status);
+
+/* ---- the lookups' copy (mod_ticket_lookup.c, mod_ticket_lookup_copy.c) ---- */
+
+/* This host's copy of what endpoints 3-5 read, at most TicketLookupCacheMs
+ * old: created (or found again after a graceful restart) in post_config
+ * unless TicketLookupCacheMs is 0, when every lookup asks the database. */
+apr_status_t mt_lookup_attach(server_rec *s);
+
+/* What the copy makes of a service token that passed mt_gate_pass. */
+typedef enum {
+    MT_LOOKUP_ASK = 0,      /* the copy is off: the endpoint's statement judges */
+    MT_LOOKUP_PASS,         /* in service */
+    MT_LOOKUP_DONE          /* answered (g->done): refused, or 503 */
+} mt_lookup_verdict;
+
+/* The token's state from the copy; when the copy does not know it (or
+ * not recently enough), from the database (one statement, which also
+ * claims the token), and the copy learns it. */
+mt_lookup_verdict mt_lookup_gate(request_rec *r, mt_gate *g);
+
+/* A statement elsewhere that reads a token's state (a poll) teaches the
+ * copy: mt_lookup_token_ask before it, mt_lookup_token_answer after it
+ * with ticket_token_status()'s word and the microseconds until its
+ * service ends, as the database counts them from now(). */
+typedef struct {
+    int64_t seq, user;
+    apr_time_t asked_at;
+    uint64_t gen;
+} mt_token_ask;
+void mt_lookup_token_ask(const tk_token *t, mt_token_ask *a);
+void mt_lookup_token_answer(server_rec *s, const mt_token_ask *a,
+                            const char *status, const char *ends_in_us);
+
+/* A copy of the catalogue (titles too when dates_of is 0; else the
+ * counts of that concert's dates must be known) from r->pool: 1; 0 when
+ * the copy cannot answer (the database must; *rc says whether it was
+ * found unavailable meanwhile: answer that). */
+int mt_lookup_catalogue(request_rec *r, int64_t dates_of, tk_lookup_catalogue *cat,
+                        mt_db_rc *rc);
+
+/* A copy of the seat list of a concert's date (yyyymmdd), as above. */
+typedef struct {
+    int64_t schedule_id;        /* 0: the concert has no schedule that day */
+    int64_t starts_at;
+    int nseats;
+    tk_lookup_seat *seats;      /* its unsold seats, by number */
+} mt_seat_copy;
+int mt_lookup_seats(request_rec *r, int64_t concert_id, int64_t day,
+                    mt_seat_copy *copy, mt_db_rc *rc);
+
+/* This host changed seats of a date (a hold, a payment, a hold's end
+ * seen: date is the result's YYYY-MM-DD; the module's role cannot read
+ * which concert a ticket is of, so every concert's list of that date
+ * goes), or ended a token (a payment): the copy of it is dropped at once. */
+void mt_lookup_date_changed(const char *date);
+void mt_lookup_token_ended(int64_t seq);
 
 /* ---- replies (mod_ticket_reply.c) ---- */
 

@@ -13,13 +13,16 @@ static const mt_statement ENTER = {"tk_enter",
     "  FROM ticket_enter($1::bigint, $2::text, $3::boolean) e", 3, 0};
 
 /* (the state through the gate's function: a poll that sees service
- * claims the token, see TicketClaimTimeout) */
+ * claims the token, see TicketClaimTimeout; and this host's lookups'
+ * copy learns it) */
 static const mt_statement TOKEN = {"tk_token",
     "SELECT g.status AS state,"
     "       to_char(t.expires_at AT TIME ZONE 'UTC',"
     "               'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS expires_at,"
     "       greatest(ceil(extract(epoch FROM t.expires_at - clock_timestamp())),"
-    "                0)::bigint AS remaining, q.*"
+    "                0)::bigint AS remaining,"
+    "       (extract(epoch FROM t.expires_at - now()) * 1000000)::bigint AS ends_in_us,"
+    "       q.*"
     "  FROM " MT_GATE_SQL
     "  JOIN queue_tokens t ON t.seq = $1::bigint AND t.user_id = $2::bigint"
     " CROSS JOIN ticket_queue_view() q", 2, MT_DB_REPEATABLE};
@@ -192,6 +195,7 @@ int mt_queues_enter(request_rec *r, const tk_route_match *m)
 
 int mt_queues_poll(request_rec *r, const tk_route_match *m)
 {
+    mt_token_ask ask;
     tk_queue_view view;
     const char *state;
     PGresult *res;
@@ -206,6 +210,7 @@ int mt_queues_poll(request_rec *r, const tk_route_match *m)
     if (view.refreshed_at != 0 && tk_queue_place(&view, g.token.seq) > 0) {
         return mt_reply_json(r, HTTP_OK, waiting_body(r, NULL, g.token.seq, &view));
     }
+    mt_lookup_token_ask(&g.token, &ask);
     if (!(res = mt_db_run(r, &TOKEN, g.params, &rc))) {
         return mt_reply_db_error(r, rc);
     }
@@ -214,6 +219,7 @@ int mt_queues_poll(request_rec *r, const tk_route_match *m)
     }
     mt_snapshot_merge_result(res);
     state = mt_result_text(res, "state");
+    mt_lookup_token_answer(r->server, &ask, state, mt_result_text(res, "ends_in_us"));
     if (strcmp(state, "wait") == 0) {
         mt_snapshot_read(&view);
         return mt_reply_json(r, HTTP_OK, waiting_body(r, NULL, g.token.seq, &view));

@@ -35,7 +35,9 @@
     X(ADMIT_RATE, "TicketAdmitRate", 0, 1000000, 0, \
       "admissions per 60 seconds, spread evenly; 0: no limit") \
     X(CLAIM_TIMEOUT, "TicketClaimTimeout", 0, 86400, 0, \
-      "seconds an admitted token may go unused; 0: off")
+      "seconds an admitted token may go unused; 0: off") \
+    X(LOOKUP_CACHE_MS, "TicketLookupCacheMs", 0, 5000, 500, \
+      "how old an answer of endpoints 3-5 may be, ms; 0: the database's")
 
 #define TK_CONF_ENUM(id, name, min, max, def, help) TK_CONF_##id,
 typedef enum {

@@ -22,7 +22,8 @@ ADVANCE_INTERVAL TicketAdvanceInterval
 QUEUE TicketQueue
 ADMIT_RATE TicketAdmitRate
 CLAIM_TIMEOUT TicketClaimTimeout
-SALE_START TicketSaleStart"
+SALE_START TicketSaleStart
+LOOKUP_CACHE_MS TicketLookupCacheMs"
 
 TICKET_KNOBS=$(printf '%s\n' "$KNOBS" | while read -r knob directive; do
     eval "value=\${$knob:-}"

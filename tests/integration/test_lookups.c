@@ -3,7 +3,8 @@
  * schedules, and every error answer with the order of checks. Seat holds
  * (endpoint 6) are in test_holds.c, on the same sale (harness_sale.c).
  *
- * Two hosts serve the sale; a second database with TicketCapacity 1 holds
+ * Two hosts serve the sale (without the lookups' copy,
+ * TicketLookupCacheMs 0); a second database with TicketCapacity 1 holds
  * a waiting token. Users 1-5 are admitted; the seats the tests hold or book
  * are of concert 5 (and schedule 44, booked by the sale itself). */
 #include <stdio.h>
@@ -45,8 +46,11 @@ static int setup(void **state)
     th_sale_date(db, -1, dpast);
     th_sale_date(db, -2, dpast2);
     th_sale_date(db, 0, dtoday);
-    th_httpd_start(&httpd, DB, "CAPACITY=10", NULL);
-    th_httpd_start(&httpd2, DB, "CAPACITY=10", NULL);
+    /* without the lookups' copy: these tests change the database behind
+     * the module's back (a booking, a token deleted or expired in SQL) and
+     * expect the next answer to show it; test_lookup_cache.c has the copy */
+    th_httpd_start(&httpd, DB, "CAPACITY=10 LOOKUP_CACHE_MS=0", NULL);
+    th_httpd_start(&httpd2, DB, "CAPACITY=10 LOOKUP_CACHE_MS=0", NULL);
     th_admit_many(httpd.port, 1, USERS, &tok[1]);
     /* the second host's snapshot has seen the admissions */
     for (u = 1; u <= USERS; ++u) {

@@ -55,10 +55,10 @@ conf_with() {   # conf_with VAR=VALUE...: the configuration make run writes
     env STATE=/s RUNDIR=/r LOGDIR=/l PORT=1 MODULE=/m DBDPARAMS=x "$@" \
         "$TK_ROOT/scripts/httpd-conf.sh"
 }
-conf_with QUEUE=Paused ADMIT_RATE=60 CLAIM_TIMEOUT=3 \
+conf_with QUEUE=Paused ADMIT_RATE=60 CLAIM_TIMEOUT=3 LOOKUP_CACHE_MS=0 \
     SALE_START=2026-12-24T20:00:00+09:00 > "$T/knobs.conf" 2>&1
 for line in "TicketQueue Paused" "TicketAdmitRate 60" "TicketClaimTimeout 3" \
-            "TicketSaleStart 2026-12-24T20:00:00+09:00"; do
+            "TicketLookupCacheMs 0" "TicketSaleStart 2026-12-24T20:00:00+09:00"; do
     check "make run's knobs: $line" grep -qx "$line" "$T/knobs.conf"
 done
 conf_with SALE_START='2026 Include /etc/x' > "$T/bad.conf" 2>&1 && echo exit 0 >> "$T/bad.conf"

@@ -29,6 +29,7 @@ static const struct {
     {TK_CONF_MAX_BODY_BYTES, "TicketMaxBodyBytes", 64, 1048576, 8192},
     {TK_CONF_ADMIT_RATE, "TicketAdmitRate", 0, 1000000, 0},
     {TK_CONF_CLAIM_TIMEOUT, "TicketClaimTimeout", 0, 86400, 0},
+    {TK_CONF_LOOKUP_CACHE_MS, "TicketLookupCacheMs", 0, 5000, 500},
 };
 #define NEXPECTED (sizeof(expected) / sizeof(expected[0]))
 
