@@ -22,6 +22,7 @@ mkdir -p "$OUT"
 
 cleanup() {
     [ -n "${httpd:-}" ] && kill -TERM "$httpd" 2>/dev/null && wait "$httpd" 2>/dev/null || true
+    [ -n "${httpd0:-}" ] && kill -TERM "$httpd0" 2>/dev/null && wait "$httpd0" 2>/dev/null || true
     pg_stop "$PGDATA"
     rm -rf "$TMP"
 }
@@ -114,6 +115,17 @@ MaxSpareThreads 100" \
 apache2 -f "$TMP/httpd/httpd.conf" -D FOREGROUND &
 httpd=$!
 wait_httpd
+# the same Apache with the lookups' copy off (TicketLookupCacheMs 0), on the
+# next port: the lookups measured against C1 without it
+PORT0=$((PORT + 1))
+mkdir -p "$TMP/httpd0"
+private_file "$TMP/httpd0/httpd.conf"
+{ sed -e "s|$TMP/httpd\([/\"]\)|$TMP/httpd0\1|g" -e "s|^Listen 127.0.0.1:$PORT\$|Listen 127.0.0.1:$PORT0|" \
+      "$TMP/httpd/httpd.conf"
+  echo "TicketLookupCacheMs 0"; } > "$TMP/httpd0/httpd.conf"
+apache2 -f "$TMP/httpd0/httpd.conf" -D FOREGROUND &
+httpd0=$!
+PORT=$PORT0 wait_httpd
 
 # wrk_run NAME METHOD FILE|PATH OFFSET -> "rps p50 p99 non2xx errors"
 wrk_run() {
@@ -121,7 +133,7 @@ wrk_run() {
     BENCH_METHOD=$2 BENCH_FILE=$file BENCH_PATH=$path BENCH_OFFSET=$4 BENCH_COUNT=${5:-1000000000} \
     BENCH_THREADS=$THREADS \
         wrk -t$THREADS -c$CONNS -d"${DURATION}s" --latency -s "$TK_ROOT/bench/lua/bench.lua" \
-            "http://127.0.0.1:$PORT" | sed -n 's/^RESULT [0-9]* //p'
+            "http://127.0.0.1:${WRK_PORT:-$PORT}" | sed -n 's/^RESULT [0-9]* //p'
 }
 children_rss_kb() {
     for p in $(pgrep -P "$httpd"); do awk '/VmRSS/ { print $2 }' /proc/$p/status; done \
@@ -168,8 +180,17 @@ for round in 1 2 3; do
                 WHERE userid = 'ticket'::regrole AND query NOT LIKE '%ticket_admit%'" >> "$OUT/statements.txt"
     record service "$(wrk_run service GET "$TMP/service.tsv" 0)"
     record C1 "$(wrk_run C1 GET /probe 0)"
-    record dates "$(wrk_run dates GET "$TMP/dates.tsv" 0)"
-    record seats "$(wrk_run seats GET "$TMP/seats.tsv" 0)"
+    su_sql -c "SELECT pg_stat_statements_reset()" >/dev/null
+    dates=$(wrk_run dates GET "$TMP/dates.tsv" 0)
+    seats=$(wrk_run seats GET "$TMP/seats.tsv" 0)
+    record dates "$dates"
+    record seats "$seats"
+    calls=$(su_sql -c "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
+                     WHERE userid = 'ticket'::regrole AND query NOT LIKE '%ticket_admit%'
+                       AND query NOT LIKE '%pg_stat_statements%'")
+    echo "$calls $dates $seats" | awk '{ printf "lookupstatements %d %.1f\n", $1, $2 + $7 }' >> "$OUT/results.txt"
+    record dates0 "$(WRK_PORT=$PORT0 wrk_run dates0 GET "$TMP/dates.tsv" 0)"
+    record seats0 "$(WRK_PORT=$PORT0 wrk_run seats0 GET "$TMP/seats.tsv" 0)"
     record C2 "$(wrk_run C2 GET /probe-update 0)"
     record C3 "$(pgbench_tps "$DURATION") 0 0 0 0"
     record entry "$(wrk_run entry POST "$TMP/entry.tsv" $off $per)"
@@ -186,7 +207,7 @@ su_sql -F ' | ' -c "SELECT calls, round(mean_exec_time::numeric, 3) AS mean_ms,
                            regexp_replace(left(query, 70), '\s+', ' ', 'g')
                       FROM pg_stat_statements WHERE userid = 'ticket'::regrole
                      ORDER BY total_exec_time DESC LIMIT 12" > "$OUT/profile.txt"
-kill -TERM "$httpd"; wait "$httpd" || true; httpd=
+kill -TERM "$httpd" "$httpd0"; wait "$httpd" "$httpd0" || true; httpd= httpd0=
 
 # ---- admission cost: the same with 100 or 100,000 waiting, 10 or 10,000
 # in service (the job's run with a full house, and runs admitting 10) ----
