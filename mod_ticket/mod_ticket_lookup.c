@@ -8,10 +8,10 @@
  * the answer (ticket_token_status(), which also claims it) gives its
  * service's end, kept in a slot. From then on the token's state comes
  * from the slot while the slot was checked within TicketLookupCacheMs:
- * one statement per host and refresh checks every known token at once
- * (which of them are no longer in service: a payment, a claim timeout, an
- * operator, through any host), so an early end made elsewhere shows here
- * within that time. A payment through this host that ends the token drops
+ * one statement per host and refresh asks which tokens ended since the
+ * last one (a payment, a claim timeout, through any host: each moves the
+ * token's expires_at to its own time, which the index on expires_at finds
+ * in O(ends)), so an early end made elsewhere shows here within that time. A payment through this host that ends the token drops
  * its slot at once (its bucket's counter). An end by the clock needs no
  * statement: the slot knows the time. The database decides whatever a
  * slot does not know; holds and payments always ask it. */
@@ -20,7 +20,7 @@
 #include "mod_ticket_lookup.h"
 #include "tk_parse.h"
 
-#define MT_LOOKUP_LAYOUT (UINT64_C(0x746b6c6f6f6b7570) + 1)  /* "tklookup", v1 */
+#define MT_LOOKUP_LAYOUT (UINT64_C(0x746b6c6f6f6b7570) + 2)  /* "tklookup", v2 */
 #define CLAIM_LEASE apr_time_from_sec(1)
 #define TOKEN_MASK (MT_TOKEN_SLOTS - 1)
 
@@ -35,14 +35,22 @@ static const mt_statement TOKEN = {"tk_lookup_token",
     "  LEFT JOIN queue_tokens t ON g.status = 'service' AND t.seq = $1::bigint",
     2, MT_DB_REPEATABLE};
 
-/* Which of the tokens ($1, an array of numbers) are no longer in service:
- * ended (or expired), or gone (no such entry any more). */
+/* The tokens whose service ended after $1 (microseconds since 1970), by
+ * the clock or early, and the database's clock (every row; seq NULL when
+ * none ended): the next check asks from there. */
 static const mt_statement TICK = {"tk_lookup_tick",
-    "SELECT k.seq, t.seq IS NULL AS gone"
-    "  FROM unnest($1::bigint[]) AS k(seq)"
-    "  LEFT JOIN queue_tokens t ON t.seq = k.seq"
-    " WHERE t.seq IS NULL OR t.state <> 'service' OR t.expires_at <= now()",
+    "SELECT (extract(epoch FROM n.at) * 1000000)::bigint AS at, t.seq"
+    "  FROM (SELECT now() AS at) n"
+    "  LEFT JOIN queue_tokens t"
+    "         ON t.expires_at > to_timestamp($1::bigint / 1000000.0)"
+    "        AND t.expires_at <= n.at",
     1, MT_DB_REPEATABLE};
+
+/* How far before the last check the next one asks: a write that was open
+ * across the last check set expires_at to its own (earlier) clock and
+ * committed after it; statement_timeout bounds how long it was open. */
+#define TICK_OVERLAP apr_time_from_sec(10)
+#define TICK_FIRST apr_time_from_sec(60)
 
 typedef struct {
     apr_shm_t *shm;
@@ -247,77 +255,17 @@ void mt_lookup_token_answer(server_rec *s, const mt_token_ask *a,
     token_keep(s, &t, after);
 }
 
-/* ---- the check of every known token (one statement) ---- */
+/* ---- the check of the known tokens (one statement) ---- */
 
-typedef struct {
-    int n;
-    int *slot;                  /* indexes of the tokens' slots */
-    int64_t *seq;
-} tick_list;
-
-/* The tokens still in service as far as this host knows, at most
- * MT_TICK_MAX (the others get asked about one by one when used). */
-static void tick_collect(apr_pool_t *p, apr_time_t now, tick_list *l)
+static int cmp_seq(const void *a, const void *b)
 {
-    mt_token_copy c;
-    int i;
-
-    l->n = 0;
-    l->slot = apr_palloc(p, sizeof(int) * MT_TICK_MAX);
-    l->seq = apr_palloc(p, sizeof(int64_t) * MT_TICK_MAX);
-    for (i = 0; i < MT_TOKEN_SLOTS && l->n < MT_TICK_MAX; ++i) {
-        mt_token_slot *slot = token_slot((uint64_t)i);
-        if (tk_seqlock_copy(&slot->lock, &c, &slot->t, sizeof(c), MT_READ_TRIES)
-            && c.seq != 0 && c.ends_at > now) {
-            l->slot[l->n] = i;
-            l->seq[l->n++] = c.seq;
-        }
-    }
-}
-
-/* "{1,2,3}": the list as a bigint[] parameter. */
-static const char *tick_param(apr_pool_t *p, const tick_list *l)
-{
-    char *text = apr_palloc(p, (apr_size_t)l->n * 21 + 3), *at = text;
-    int i;
-
-    *at++ = '{';
-    for (i = 0; i < l->n; ++i) {
-        at += apr_snprintf(at, 22, i ? ",%" APR_INT64_T_FMT : "%" APR_INT64_T_FMT,
-                           (apr_int64_t)l->seq[i]);
-    }
-    memcpy(at, "}", 2);
-    return text;
-}
-
-/* A row of the check: a token no longer in service, and whether its
- * entry is gone. */
-typedef struct {
-    int64_t seq;
-    int gone;
-} tick_row;
-
-static int cmp_row(const void *a, const void *b)
-{
-    int64_t x = ((const tick_row *)a)->seq, y = ((const tick_row *)b)->seq;
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return (x > y) - (x < y);
 }
 
-typedef enum { TICK_IN_SERVICE = 0, TICK_ENDED, TICK_GONE } tick_found;
-
-/* What the check found of seq (rows sorted by number). */
-static tick_found tick_find(int64_t seq, const tick_row *rows, int n)
-{
-    tick_row key = {seq, 0};
-    const tick_row *at = bsearch(&key, rows, (size_t)n, sizeof(*rows), cmp_row);
-
-    return !at ? TICK_IN_SERVICE : at->gone ? TICK_GONE : TICK_ENDED;
-}
-
-/* Notes in slot i, if it still holds seq, what the check found: in
- * service at checked; ended (for good); gone (forgotten: the database
- * answers for it, TOKEN_INVALID). */
-static void tick_note(int i, int64_t seq, tick_found found, apr_time_t checked)
+/* Notes in slot i, if it still holds seq, what the check found: ended
+ * (for good), or in service at checked. */
+static void tick_note(int i, int64_t seq, int ended, apr_time_t checked)
 {
     mt_token_slot *slot = token_slot((uint64_t)i);
     uint64_t held = tk_seqlock_write_begin(&slot->lock, apr_time_now());
@@ -326,10 +274,7 @@ static void tick_note(int i, int64_t seq, tick_found found, apr_time_t checked)
         return;
     }
     if (slot->t.seq == seq) {
-        if (found == TICK_GONE) {
-            slot->t.seq = 0;
-        }
-        else if (found == TICK_ENDED) {
+        if (ended) {
             slot->t.ends_at = 0;
         }
         else if (slot->t.checked_at < checked) {
@@ -339,29 +284,51 @@ static void tick_note(int i, int64_t seq, tick_found found, apr_time_t checked)
     tk_seqlock_write_end(&slot->lock, held);
 }
 
+/* The ended tokens of the check's answer, sorted; the database's clock
+ * into *db_us. */
+static int64_t *tick_ended(apr_pool_t *p, const PGresult *res, int *n,
+                           int64_t *db_us)
+{
+    int64_t *ended = apr_palloc(p, sizeof(*ended) * (apr_size_t)(PQntuples(res) + 1));
+    int i;
+
+    *n = 0;
+    *db_us = PQntuples(res) > 0 ? mt_db_int64(res, 0, 0) : 0;
+    for (i = 0; i < PQntuples(res); ++i) {
+        if (!mt_db_is_null(res, i, 1)) {
+            ended[(*n)++] = mt_db_int64(res, i, 1);
+        }
+    }
+    qsort(ended, (size_t)*n, sizeof(*ended), cmp_seq);
+    return ended;
+}
+
 /* Checks every token this host knows in service (the caller has the
- * claim, made at asked): one statement. */
+ * claim, made at asked): one statement, whatever their number. */
 static void tick(request_rec *r, apr_time_t asked)
 {
+    apr_uint64_t last = apr_atomic_read64(&mt_lookup_seg->tick_db_us);
     const char *params[1];
-    tick_row *rows;
+    int64_t *ended, db_us;
     int i, n;
     PGresult *res;
     mt_db_rc rc;
-    tick_list l;
+    mt_token_copy c;
 
-    tick_collect(r->pool, asked, &l);
-    params[0] = tick_param(r->pool, &l);
-    if (l.n > 0 && (res = mt_db_run(r, &TICK, params, &rc)) != NULL) {
-        n = PQntuples(res);
-        rows = apr_palloc(r->pool, sizeof(*rows) * (apr_size_t)(n + 1));
-        for (i = 0; i < n; ++i) {
-            rows[i].seq = mt_db_int64(res, i, 0);
-            rows[i].gone = strcmp(PQgetvalue(res, i, 1), "t") == 0;
+    params[0] = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, (apr_int64_t)(last
+                             ? (int64_t)last - TICK_OVERLAP : asked - TICK_FIRST));
+    if ((res = mt_db_run(r, &TICK, params, &rc)) != NULL) {
+        ended = tick_ended(r->pool, res, &n, &db_us);
+        for (i = 0; i < MT_TOKEN_SLOTS; ++i) {
+            mt_token_slot *slot = token_slot((uint64_t)i);
+            if (tk_seqlock_copy(&slot->lock, &c, &slot->t, sizeof(c), MT_READ_TRIES)
+                && c.seq != 0 && c.ends_at > asked) {
+                tick_note(i, c.seq, bsearch(&c.seq, ended, (size_t)n, sizeof(*ended),
+                                            cmp_seq) != NULL, asked);
+            }
         }
-        qsort(rows, (size_t)n, sizeof(*rows), cmp_row);
-        for (i = 0; i < l.n; ++i) {
-            tick_note(l.slot[i], l.seq[i], tick_find(l.seq[i], rows, n), asked);
+        if (db_us > 0) {
+            apr_atomic_set64(&mt_lookup_seg->tick_db_us, (apr_uint64_t)db_us);
         }
     }
     mt_lookup_unclaim(&mt_lookup_seg->tick_asked_at, asked);

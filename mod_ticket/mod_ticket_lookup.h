@@ -20,7 +20,6 @@
 #define MT_SEAT_SLOTS 16384         /* dates whose seat lists are kept */
 #define MT_TOKEN_SLOTS 65536        /* service tokens known to this host */
 #define MT_PROBE 16                 /* slots looked at for one key */
-#define MT_TICK_MAX 20000           /* tokens checked by one statement */
 #define MT_READ_TRIES 8
 
 /* ---- the catalogue: concerts and bookable schedules, two buffers (a
@@ -87,6 +86,7 @@ typedef struct {
     volatile apr_uint64_t catalogue_changed;    /* this host's writes */
     volatile apr_uint64_t catalogue_asked_at;
     volatile apr_uint64_t tick_asked_at;        /* the tokens' check */
+    volatile apr_uint64_t tick_db_us;           /* the database's clock at it */
     volatile apr_uint64_t seats_used;           /* of the arena */
     mt_catalogue_buf catalogue[2];
     mt_date_bucket dates[MT_SEAT_SLOTS];
