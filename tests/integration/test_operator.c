@@ -126,18 +126,18 @@ static void test_rate_minute_cap(void **state)
         th_db_exec(db, "SELECT ticket_enter(%d, NULL, true)", i);
     }
     /* rate 6 a minute, interval 60: a run's share is all 6 */
-    assert_int_equal(th_db_scalar(db, "SELECT admitted FROM ticket_admit(1000, 600, false, 6, 60, 0)"), 6);
-    assert_int_equal(th_db_scalar(db, "SELECT admitted FROM ticket_admit(1000, 600, false, 6, 60, 0)"), 0);
+    assert_int_equal(th_db_scalar(db, "SELECT admitted FROM ticket_admit(1000, 600, false, 6, 60, 0, NULL)"), 6);
+    assert_int_equal(th_db_scalar(db, "SELECT admitted FROM ticket_admit(1000, 600, false, 6, 60, 0, NULL)"), 0);
     /* an allowance that would let more through: the minute's count holds */
     th_db_exec(db, "UPDATE queue_state SET rate_allowance = 100, rate_refilled_at = now()");
-    assert_int_equal(th_db_scalar(db, "SELECT admitted FROM ticket_admit(1000, 600, false, 6, 60, 0)"), 0);
+    assert_int_equal(th_db_scalar(db, "SELECT admitted FROM ticket_admit(1000, 600, false, 6, 60, 0, NULL)"), 0);
     /* paused admits nobody, rate or not */
-    assert_int_equal(th_db_scalar(db, "SELECT admitted FROM ticket_admit(1000, 600, true, 0, 1, 0)"), 0);
+    assert_int_equal(th_db_scalar(db, "SELECT admitted FROM ticket_admit(1000, 600, true, 0, 1, 0, NULL)"), 0);
     /* a minute later the same rate admits again */
     th_db_exec(db, "UPDATE queue_tokens SET admitted_at = admitted_at - interval '61 s',"
                    " expires_at = expires_at - interval '61 s' WHERE admitted_at IS NOT NULL");
     th_db_exec(db, "UPDATE queue_state SET recounted_at = '-infinity'");
-    assert_int_equal(th_db_scalar(db, "SELECT admitted FROM ticket_admit(1000, 600, false, 6, 60, 0)"), 6);
+    assert_int_equal(th_db_scalar(db, "SELECT admitted FROM ticket_admit(1000, 600, false, 6, 60, 0, NULL)"), 6);
     PQfinish(db);
     db = NULL;
 }
