@@ -190,12 +190,16 @@ export async function openPage(site, opts = {}) {
     if (u.origin !== site.origin) watch.foreign.push(req.url());
     if (req.method() === 'GET' && u.pathname === '/queues') watch.polls.push({ at: Date.now() });
   });
-  page.on('response', async (res) => {
-    const u = new URL(res.url());
-    if (u.pathname !== '/queues' || res.request().method() !== 'GET') return;
-    const poll = watch.polls.findLast((p) => !p.body);
+  // each poll: when it was sent, when its answer had come in whole, and
+  // the answer
+  page.on('requestfinished', async (req) => {
+    const u = new URL(req.url());
+    if (u.pathname !== '/queues' || req.method() !== 'GET') return;
+    const poll = watch.polls.findLast((p) => !p.done);
+    if (!poll) return;
+    poll.done = Date.now();
     try {
-      if (poll) poll.body = await res.json();
+      poll.body = await (await req.response()).json();
     } catch (e) {
       // the page went away meanwhile
     }
