@@ -321,6 +321,7 @@ function startOver() {
   concert = null;
   schedule = null;
   show('enter');
+  $(identity === 'body' ? 'user-id' : 'enter-button').focus();
 }
 
 // ---- 2. wait ----
