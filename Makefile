@@ -17,7 +17,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 APR_CFLAGS = $(shell apr-1-config --cflags --cppflags --includes)
 APR_LIBS   = $(shell apr-1-config --link-ld) $(shell apu-1-config --link-ld)
 
-.PHONY: all deps build-deps test-deps fuzz fuzz-replay migrate catalogue module install run test unit itest runtest asan-module bench clean distclean
+.PHONY: all deps build-deps test-deps fuzz fuzz-replay migrate catalogue module install run test unit itest browser runtest asan-module bench clean distclean
 
 all: module
 
@@ -97,6 +97,12 @@ unit: deps $(UNIT_TESTS)
 itest: test-deps module asan-module $(ITESTS)
 	scripts/itest.sh $(ITESTS)
 
+# the waiting-room and booking page (web/) in Debian's chromium, headless,
+# driven by playwright-core (tests/browser/), against real Apache and
+# PostgreSQL; screenshots of each step in build/screenshots/
+browser: test-deps module
+	scripts/browser-test.sh
+
 # the scripts' safety pieces, and `make run` itself from fresh clones, as
 # a new user runs it
 runtest: test-deps
@@ -107,6 +113,7 @@ test: test-deps
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory fuzz-replay
 	$(MAKE) --no-print-directory itest
+	$(MAKE) --no-print-directory browser
 	$(MAKE) --no-print-directory runtest
 
 # ---- fuzzing: libFuzzer targets over the core (tests/fuzz/); `make test`

@@ -3,8 +3,9 @@
 # Quiet and quick when everything is there.
 #   scripts/deps.sh build   what building and installing the module needs
 #   scripts/deps.sh         also what `make run` needs
-#   scripts/deps.sh test    and what `make test` needs besides, and
-#                           promtool, unpacked into build/tools (below)
+#   scripts/deps.sh test    and what `make test` needs besides (chromium,
+#                           fonts-nanum, node and npm for the page's tests),
+#                           and promtool, unpacked into build/tools (below)
 #   scripts/deps.sh bench   and wrk, for `make bench`
 #   scripts/deps.sh fuzz    clang and its libFuzzer, for `make fuzz`
 set -eu
@@ -13,8 +14,10 @@ if [ "${1:-all}" != build ]; then
     PKGS="$PKGS apache2 libcmocka-dev libcurl4-openssl-dev postgresql"
 fi
 if [ "${1:-all}" = test ]; then
-    # the tests also run the module on a driver that is not pgsql
-    PKGS="$PKGS libaprutil1-dbd-sqlite3"
+    # the tests also run the module on a driver that is not pgsql; the
+    # page's tests drive Debian's chromium (with a Korean font: without one
+    # Hangul renders as boxes) from node (make browser)
+    PKGS="$PKGS libaprutil1-dbd-sqlite3 chromium fonts-nanum"
 fi
 if [ "${1:-all}" = fuzz ]; then
     PKGS="apache2-dev libjson-c-dev libssl-dev clang libclang-rt-14-dev"
@@ -27,6 +30,12 @@ for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
         || missing="$missing $p"
 done
+# node and npm: whichever the machine has (another packaging of Node.js
+# brings its own npm); Debian's where there is none
+if [ "${1:-all}" = test ]; then
+    command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+    command -v npm >/dev/null 2>&1 || missing="$missing npm"
+fi
 
 # promtool checks the metrics in the tests. It comes from Debian's
 # prometheus package, downloaded and unpacked, not installed (that would

@@ -6,6 +6,7 @@
 #   LOCATION [/] LOGLEVEL [warn] EXTRA [] (more directives, one string)
 #   IDENTITY [body] or remote-user (conf/identity-remote-user.conf.in)
 #   WITHOUT_DBD [] 1: mod_dbd is not loaded
+#   WEB [the checkout's web/] the folder served at /ui/ (the page)
 # and the knobs below, each of which sets its directive when given (the
 # module's own default applies otherwise: the defaults live in one place,
 # mod_ticket/tk_config.h).
@@ -35,12 +36,13 @@ TICKET_KNOBS=$(printf '%s\n' "$KNOBS" | while read -r knob directive; do
     esac
 done)
 LOCATION=${LOCATION:-/}
+WEB=${WEB:-$here/web}
 HEALTH_PATH=${LOCATION%/}/health
 SECRET_DIRECTIVE=${SECRET:+"TicketSecretFile \"$SECRET\""}
 DBD_MODULE="LoadModule dbd_module /usr/lib/apache2/modules/mod_dbd.so"
 [ "${WITHOUT_DBD:-}" = 1 ] && DBD_MODULE=""
 export STATE RUNDIR LOGDIR PORT MODULE DBDPARAMS SECRET_DIRECTIVE TICKET_KNOBS \
-       LOCATION HEALTH_PATH DBD_MODULE
+       LOCATION HEALTH_PATH DBD_MODULE WEB
 export LOGLEVEL="${LOGLEVEL:-warn}" EXTRA="${EXTRA:-}"
 
 # fill FILE: each @NAME@ from the environment (awk, not sed: values may

@@ -30,6 +30,11 @@ pg_can_reach() {
     [ "$(id -u)" != 0 ] || (cd / && runuser -u postgres -- test -x "$1")
 }
 
+# Can Apache's children (www-data) read the files of this folder?
+www_can_read() {
+    [ "$(id -u)" != 0 ] || (cd / && runuser -u www-data -- test -r "$1/index.html")
+}
+
 # A stable number in [lo, lo+span) from a string (ports per checkout).
 tk_hash_port() {
     echo $(( $1 + $(printf '%s' "$3" | cksum | cut -d' ' -f1) % $2 ))

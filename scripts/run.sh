@@ -16,11 +16,12 @@ export PGPASSFILE=$STATE/pgpass
 # to others (mktemp -d, /root) gets the cluster in a folder of its own,
 # under one that only root may change (so nothing can be planted there).
 OUTSIDE=/var/lib/mod_ticket
+OUTSIDE_DIR=$OUTSIDE/$(basename "$TK_ROOT")-$(printf '%s' "$TK_ROOT" | cksum | cut -d' ' -f1)
 pg_dir() {
     if pg_can_reach "$TK_ROOT" ; then
         echo "$STATE/pg"
     else
-        echo "$OUTSIDE/$(basename "$TK_ROOT")-$(printf '%s' "$TK_ROOT" | cksum | cut -d' ' -f1)/pg"
+        echo "$OUTSIDE_DIR/pg"
     fi
 }
 PGDATA=$(pg_dir)
@@ -28,8 +29,8 @@ export PGHOST=$(dirname "$PGDATA")/sock
 
 if [ "${1:-}" = --forget ]; then
     pg_stop "$PGDATA"
-    rm -rf "$STATE" "$PGDATA" "$PGHOST"
-    case "$PGDATA" in "$OUTSIDE"/*) rmdir "$(dirname "$PGDATA")" 2>/dev/null || true ;; esac
+    rm -rf "$STATE" "$PGDATA" "$PGHOST" "$OUTSIDE_DIR/web"
+    rmdir "$OUTSIDE_DIR" 2>/dev/null || true
     echo "forgot the demo state"
     exit 0
 fi
@@ -107,10 +108,21 @@ if [ "$fresh" = 1 ] || [ ! -s "$STATE/secret" ]; then
     new_secret "$STATE/secret"
 fi
 
+# the page (web/) at /ui/: Apache's children read it where they are; a
+# checkout closed to them has it copied beside the cluster, at each start
+WEB=$TK_ROOT/web
+if ! www_can_read "$WEB"; then
+    WEB=$OUTSIDE_DIR/web
+    root_dir "$OUTSIDE"
+    root_dir "$OUTSIDE_DIR"
+    rm -rf "$WEB" && cp -R "$TK_ROOT/web" "$WEB" && chmod -R a+rX,go-w "$WEB"
+    echo "== $TK_ROOT/web is closed to Apache's user: /ui/ serves a copy, $WEB"
+fi
+
 private_file "$STATE/httpd.conf"        # its DBDParams hold a password
 STATE=$STATE RUNDIR=$STATE/run LOGDIR=$STATE/logs PORT=$PORT \
 MODULE=$TK_ROOT/mod_ticket/.libs/mod_ticket.so SECRET=$STATE/secret \
-DBDPARAMS="$(dbd_params "$PGPORT" ticket)" LOGLEVEL=${LOGLEVEL:-warn ticket:notice} \
+DBDPARAMS="$(dbd_params "$PGPORT" ticket)" WEB=$WEB LOGLEVEL=${LOGLEVEL:-warn ticket:notice} \
     "$TK_ROOT/scripts/httpd-conf.sh" > "$STATE/httpd.conf"
 apache2 -t -f "$STATE/httpd.conf"
 
@@ -123,6 +135,7 @@ else
 fi
 cat <<MSG
 == mod_ticket serves http://127.0.0.1:$PORT  (users 1-$USERS, 3 concerts)
+   the waiting-room and booking page: http://127.0.0.1:$PORT/ui/
    try: $try
    logs: $STATE/logs/error.log
    database: PGHOST=$PGHOST PGPASSFILE=$PGPASSFILE psql -p $PGPORT -U postgres ticket

@@ -3,9 +3,10 @@
 # one in a folder PostgreSQL's user can reach (the cluster in .state/pg)
 # and one under a folder closed to others, as `mktemp -d` makes (the
 # cluster in /var/lib/mod_ticket/<name>-<hash>, and make run says so).
-# Each serves /health and the demo data (the second behind HTTP Basic,
-# IDENTITY=remote-user), keeps its PostgreSQL closed to other local
-# accounts, leaves Apache the usual umask, and stops. Then make run is
+# Each serves /health, the demo data (the second behind HTTP Basic,
+# IDENTITY=remote-user) and the page at /ui/, keeps its PostgreSQL
+# closed to other local accounts, leaves Apache the usual umask, and
+# stops. Then make run is
 # stopped STOPS times (default 6; the acceptance run used 20) at random
 # moments after /health answers, by SIGTERM or SIGINT to its process
 # group, SIGTERM to make alone, two signals in quick succession, or
@@ -114,10 +115,20 @@ run_case() {    # run_case NAME PARENT_MODE IDENTITY
         check "$1: user 51 does not exist (USERS=50)" \
             sh -c "curl -s -X POST $url/queues -d '{\"userId\": 51}' | grep -q USER_NOT_FOUND"
     fi
+    # the page at /ui/ (behind the login in the second), its scripts with
+    # the type browsers need for modules
+    auth=""
+    [ "$3" = remote-user ] && auth="-u user1:demo"
+    check "$1: /ui/ serves the page" \
+        sh -c "curl -s $auth -o /dev/null -w '%{http_code} %{content_type}' $url/ui/ | grep -qx '200 text/html; charset=utf-8'"
+    check "$1: … and its modules as JavaScript" \
+        sh -c "curl -s $auth -o /dev/null -w '%{http_code} %{content_type}' $url/ui/js/app.js | grep -qx '200 text/javascript; charset=utf-8'"
     pgdata=$(cluster_of "$parent")
     if [ "$2" = 700 ]; then
         check "$1: says where the cluster lives" \
             sh -c "grep -q 'the cluster lives in /var/lib/mod_ticket/' '$parent/run.log'"
+        check "$1: serves a copy of web/ that Apache's user can read" \
+            sh -c "grep -q 'closed to Apache.s user: /ui/ serves a copy, /var/lib/mod_ticket/' '$parent/run.log'"
     fi
     check "$1: the cluster is there" test -f "$pgdata/PG_VERSION"
     pgport=$(sed -n 's/^port = \([0-9]*\)$/\1/p' "$pgdata/postgresql.conf" | tail -n 1)
