@@ -91,12 +91,13 @@ static json_object *prequeue_body(const char *user_token, int64_t seq,
     return body;
 }
 
-/* The answer for a waiting token. */
+/* The answer for a waiting token at position (tk_queue_place's, which
+ * the caller has). */
 static json_object *waiting_body(request_rec *r, const char *user_token,
-                                 int64_t seq, const tk_queue_view *v)
+                                 int64_t seq, int64_t position,
+                                 const tk_queue_view *v)
 {
     json_object *body;
-    int64_t position = tk_queue_place(v, seq);
     tk_queue_rules rules;
     int64_t free_slots, eta;
 
@@ -190,7 +191,8 @@ int mt_queues_enter(request_rec *r, const tk_route_match *m)
     return mt_reply_json(r, HTTP_OK,
                          strcmp(mt_result_text(res, "token_state"), "service") == 0
                          ? admitted_body(text, &view)
-                         : waiting_body(r, text, token.seq, &view));
+                         : waiting_body(r, text, token.seq,
+                                        tk_queue_place(&view, token.seq), &view));
 }
 
 int mt_queues_poll(request_rec *r, const tk_route_match *m)
@@ -198,6 +200,7 @@ int mt_queues_poll(request_rec *r, const tk_route_match *m)
     mt_token_ask ask;
     tk_queue_view view;
     const char *state;
+    int64_t position;
     PGresult *res;
     mt_db_rc rc;
     mt_gate g;
@@ -207,8 +210,10 @@ int mt_queues_poll(request_rec *r, const tk_route_match *m)
         return g.done;
     }
     mt_snapshot_read(&view);
-    if (view.refreshed_at != 0 && tk_queue_place(&view, g.token.seq) > 0) {
-        return mt_reply_json(r, HTTP_OK, waiting_body(r, NULL, g.token.seq, &view));
+    position = view.refreshed_at != 0 ? tk_queue_place(&view, g.token.seq) : 0;
+    if (position > 0) {
+        return mt_reply_json(r, HTTP_OK,
+                             waiting_body(r, NULL, g.token.seq, position, &view));
     }
     mt_lookup_token_ask(&g.token, &ask);
     if (!(res = mt_db_run(r, &TOKEN, g.params, &rc))) {
@@ -222,7 +227,9 @@ int mt_queues_poll(request_rec *r, const tk_route_match *m)
     mt_lookup_token_answer(r->server, &ask, state, mt_result_text(res, "ends_in_us"));
     if (strcmp(state, "wait") == 0) {
         mt_snapshot_read(&view);
-        return mt_reply_json(r, HTTP_OK, waiting_body(r, NULL, g.token.seq, &view));
+        return mt_reply_json(r, HTTP_OK,
+                             waiting_body(r, NULL, g.token.seq,
+                                          tk_queue_place(&view, g.token.seq), &view));
     }
     if (strcmp(state, "service") == 0) {
         return mt_reply_json(r, HTTP_OK, mt_json_row(NULL, res, 0, SERVICE_FIELDS));

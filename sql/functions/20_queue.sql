@@ -333,9 +333,12 @@ BEGIN
         v_done := 0;
     END IF;
     -- the shuffled places first, then arrival order behind them
-    SELECT s.admitted, s.done INTO admitted, v_done
-      FROM ticket_admit_shuffled(v_key, v_base, v_size, v_done, v_slots, v_now,
-                                 p_service_ttl) s;
+    admitted := 0;
+    IF v_done < v_size AND v_slots > 0 THEN
+        SELECT s.admitted, s.done INTO admitted, v_done
+          FROM ticket_admit_shuffled(v_key, v_base, v_size, v_done, v_slots, v_now,
+                                     p_service_ttl) s;
+    END IF;
     v_fifo_from := greatest(v_head, v_base + v_size);
     IF v_done >= v_size AND admitted < v_slots THEN
         -- every waiting token is past head: starting there skips the

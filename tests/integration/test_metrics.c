@@ -16,6 +16,7 @@
 #include <string.h>
 #include <curl/curl.h>
 #include "harness.h"
+#include "../text_util.h"
 
 #define DB "itest_metrics"
 #define AUTO_KEYS 7
@@ -93,28 +94,11 @@ static char *scrape(void)
     return scrape_from(httpd.port);
 }
 
-/* The value's text of a series ("name{labels}"); NULL when it is not
- * there. */
-static const char *sample_of(const char *text, const char *series)
-{
-    size_t n = strlen(series);
-    const char *line = text;
-
-    while (line && *line) {
-        if (strncmp(line, series, n) == 0 && line[n] == ' ') {
-            return line + n + 1;
-        }
-        line = strchr(line, '\n');
-        line = line ? line + 1 : NULL;
-    }
-    return NULL;
-}
-
 /* The value of a series: 0 when it is not there (a counter appears at
  * its first count). */
 static double value(const char *text, const char *series)
 {
-    const char *v = sample_of(text, series);
+    const char *v = tk_sample_of(text, series);
 
     return v ? strtod(v, NULL) : 0;
 }
@@ -342,7 +326,7 @@ static void test_server_status(void **state)
 static void test_heartbeat_age(void **state)
 {
     char *text = scrape();
-    const char *v = sample_of(text, "ticket_admission_heartbeat_age_seconds");
+    const char *v = tk_sample_of(text, "ticket_admission_heartbeat_age_seconds");
     double age;
     (void)state;
 
@@ -435,26 +419,6 @@ static void test_alert_rules_valid(void **state)
     if ((status = promtool(args, out, sizeof(out))) != 0) {
         fail_msg("promtool test rules " RULES_TESTS " (exit %d): %s", status, out);
     }
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    if (!f) {
-        fail_msg("cannot read %s", path);
-    }
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    rewind(f);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
 }
 
 /* The rules' expressions, each ended by a newline: what follows "expr:"
@@ -643,7 +607,7 @@ static void test_alert_rules_match_metrics(void **state)
     (void)state;
 
     snprintf(path, sizeof(path), "%s/" RULES, th_env("TK_ROOT"));
-    yaml = slurp(path);
+    yaml = tk_slurp(path);
     text = expressions(yaml, &exprs, &alerts);
     assert_true(alerts >= 4);
     assert_int_equal(exprs, alerts);            /* every rule's was read */

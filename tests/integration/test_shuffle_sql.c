@@ -11,8 +11,7 @@
 #include "tk_shuffle.h"
 
 #define DB "itest_shuffle"
-#define KEY_A "000102030405060708090a0b0c0d0e0f"
-#define KEY_B "5e118a02c37f904d21ee3806b459a71c"
+#include "../shuffle_kat.h"
 /* 16 bytes from 244 strongly random bits (core PostgreSQL, no pgcrypto) */
 #define NEW_KEY "SELECT encode(substr(sha256(uuid_send(gen_random_uuid())" \
                 " || uuid_send(gen_random_uuid())), 1, 16), 'hex')"
@@ -126,36 +125,9 @@ static void test_sql_equals_c(void **state)
     free(xs);
 }
 
-/* The known answers of tests/unit/test_shuffle.c, in SQL. */
+/* The known answers (tests/shuffle_kat.h), in SQL. */
 static void test_known_answers(void **state)
 {
-    static const struct { const char *key; int64_t size, index, place; } kat[] = {
-        {KEY_A, INT64_C(1), INT64_C(0), INT64_C(0)},
-        {KEY_A, INT64_C(2), INT64_C(0), INT64_C(1)},
-        {KEY_A, INT64_C(2), INT64_C(1), INT64_C(0)},
-        {KEY_A, INT64_C(3), INT64_C(0), INT64_C(1)},
-        {KEY_A, INT64_C(3), INT64_C(1), INT64_C(2)},
-        {KEY_A, INT64_C(3), INT64_C(2), INT64_C(0)},
-        {KEY_A, INT64_C(7), INT64_C(0), INT64_C(4)},
-        {KEY_A, INT64_C(7), INT64_C(6), INT64_C(2)},
-        {KEY_A, INT64_C(1000), INT64_C(0), INT64_C(146)},
-        {KEY_A, INT64_C(1000), INT64_C(999), INT64_C(56)},
-        {KEY_A, INT64_C(65537), INT64_C(0), INT64_C(13743)},
-        {KEY_A, INT64_C(65537), INT64_C(65536), INT64_C(20645)},
-        {KEY_A, INT64_C(1099511627776), INT64_C(0), INT64_C(247883537060)},
-        {KEY_A, INT64_C(1099511627775), INT64_C(1099511627774), INT64_C(361611977094)},
-        {KEY_A, INT64_C(4611686018427387904), INT64_C(0), INT64_C(3052574940933056667)},
-        {KEY_A, INT64_C(4611686018427387904), INT64_C(4611686018427387903),
-         INT64_C(1969508080696102498)},
-        {KEY_B, INT64_C(10), INT64_C(0), INT64_C(4)},
-        {KEY_B, INT64_C(10), INT64_C(9), INT64_C(9)},
-        {KEY_B, INT64_C(1000), INT64_C(500), INT64_C(871)},
-        {KEY_B, INT64_C(4097), INT64_C(4096), INT64_C(988)},
-        {KEY_B, INT64_C(1000000), INT64_C(123456), INT64_C(79050)},
-        {KEY_B, INT64_C(1099511627777), INT64_C(1099511627776), INT64_C(1006485055950)},
-        {KEY_B, INT64_C(4611686018427387901), INT64_C(12345678901234567),
-         INT64_C(2020421891522909912)},
-    };
     size_t i;
     (void)state;
     for (i = 0; i < sizeof(kat) / sizeof(kat[0]); ++i) {

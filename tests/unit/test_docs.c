@@ -15,26 +15,7 @@
 #include <cmocka.h>
 
 #include "tk_config.h"
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    if (!f) {
-        fail_msg("cannot read %s (run from the top of the checkout)", path);
-    }
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    rewind(f);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
+#include "../text_util.h"
 
 static void expect_text(const char *doc, const char *name, const char *text)
 {
@@ -45,7 +26,7 @@ static void expect_text(const char *doc, const char *name, const char *text)
 
 static void test_number_directives(void **state)
 {
-    char *readme = slurp("README.md"), *conf = slurp("conf/ticket.conf");
+    char *readme = tk_slurp("README.md"), *conf = tk_slurp("conf/ticket.conf");
     char line[256];
     int i;
 
@@ -71,8 +52,8 @@ static void test_number_directives(void **state)
 /* The directives of the command table that are not numbers. */
 static void test_other_directives(void **state)
 {
-    char *readme = slurp("README.md"), *conf = slurp("conf/ticket.conf");
-    char *src = slurp("mod_ticket/mod_ticket_config.c"), *p = src;
+    char *readme = tk_slurp("README.md"), *conf = tk_slurp("conf/ticket.conf");
+    char *src = tk_slurp("mod_ticket/mod_ticket_config.c"), *p = src;
     char line[256], name[64];
     int found = 0;
 
@@ -98,7 +79,7 @@ static void test_other_directives(void **state)
 
 static void check_log_ids(const char *readme, const char *path, int *count)
 {
-    char *src = slurp(path), *p = src, row[32];
+    char *src = tk_slurp(path), *p = src, row[32];
     int n;
 
     while ((p = strstr(p, "TKLOG(")) != NULL) {
@@ -117,7 +98,7 @@ static void check_log_ids(const char *readme, const char *path, int *count)
 
 static void test_log_ids(void **state)
 {
-    char *readme = slurp("README.md"), path[512];
+    char *readme = tk_slurp("README.md"), path[512];
     DIR *d = opendir("mod_ticket");
     struct dirent *e;
     int count = 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "unit.h"
+#include "../text_util.h"
 #include "tk_metrics.h"
 
 static void test_endpoint_names(void **state)
@@ -91,23 +92,6 @@ static tk_metrics_gauges gauges(void)
     return g;
 }
 
-/* The value of the line that starts with series and a blank; NULL when
- * there is none. */
-static const char *value_of(const char *text, const char *series)
-{
-    size_t n = strlen(series);
-    const char *line = text;
-
-    while (line && *line) {
-        if (strncmp(line, series, n) == 0 && line[n] == ' ') {
-            return line + n + 1;
-        }
-        line = strchr(line, '\n');
-        line = line ? line + 1 : NULL;
-    }
-    return NULL;
-}
-
 static int occurrences(const char *text, const char *what)
 {
     int n = 0;
@@ -120,7 +104,7 @@ static int occurrences(const char *text, const char *what)
 
 static void assert_value(const char *text, const char *series, const char *want)
 {
-    const char *v = value_of(text, series);
+    const char *v = tk_sample_of(text, series);
     size_t n = strlen(want);
 
     if (!v || strncmp(v, want, n) != 0 || v[n] != '\n') {
@@ -201,7 +185,7 @@ static void test_text_counts(void **state)
     assert_value(text, "ticket_requests_total{endpoint=\"enter\",status=\"200\"}", "3");
     assert_value(text, "ticket_requests_total{endpoint=\"other\",status=\"404\"}", "1");
     assert_value(text, "ticket_requests_total{endpoint=\"pay\",status=\"other\"}", "2");
-    assert_null(value_of(text, "ticket_requests_total{endpoint=\"poll\",status=\"200\"}"));
+    assert_null(tk_sample_of(text, "ticket_requests_total{endpoint=\"poll\",status=\"200\"}"));
     assert_value(text, "ticket_outcomes_total{endpoint=\"enter\",code=\"ok\"}", "3");
     /* the two ids of BAD_REQUEST are one series */
     assert_value(text, "ticket_outcomes_total{endpoint=\"enter\",code=\"BAD_REQUEST\"}", "5");
@@ -235,8 +219,8 @@ static void test_text_histogram(void **state)
     for (b = 0; b < TK_MX_BUCKETS; ++b) {
         snprintf(series, sizeof(series),
                  "ticket_request_duration_seconds_bucket{endpoint=\"hold\",le=\"%s\"}", les[b]);
-        assert_non_null(value_of(text, series));
-        v = atoll(value_of(text, series));
+        assert_non_null(tk_sample_of(text, series));
+        v = atoll(tk_sample_of(text, series));
         assert_true(v >= prev);                                  /* cumulative */
         prev = v;
     }
