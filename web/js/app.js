@@ -561,6 +561,16 @@ function renderDates(list) {
   $('dates-box').scrollIntoView({ block: 'nearest', behavior: 'smooth' });
 }
 
+/* The chosen date's card says what the seat list just said (the list is
+ * the newer answer: after a seat taken, the count went down with it). */
+function showDateCount(n) {
+  const b = $('dates').querySelector('button[aria-pressed="true"]');
+  if (!b || !schedule) return;
+  schedule = { ...schedule, availableSeats: n };
+  b.querySelector('.choice__meta').textContent = `잔여 ${fmt.count(n)}석`;
+  b.setAttribute('aria-label', `${fmt.longDate(schedule.date)}, 잔여 ${n}석`);
+}
+
 async function loadSeats() {
   if (!concert || !schedule) {
     openShop();
@@ -574,6 +584,7 @@ async function loadSeats() {
     schedule = { ...schedule, scheduleId: r.scheduleId };
     $('seats-box').hidden = false;
     seatmap.show(`${concert.concertId}/${r.scheduleId}`, r.availableSeats || []);
+    showDateCount((r.availableSeats || []).length);
     if (seatmap.chosen) {
       chosenSeat = seatmap.seatOf(seatmap.chosen);
     }
