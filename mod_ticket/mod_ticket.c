@@ -75,11 +75,13 @@ static int ticket_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         mt_identity_post_config(s);
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
                      TKLOG(006) "set up: TicketCapacity %" APR_INT64_T_FMT
-                     ", TicketServiceTTL %" APR_INT64_T_FMT " s, TicketIdentity %s;"
-                     " the API answers wherever 'SetHandler ticket' applies",
+                     ", TicketServiceTTL %" APR_INT64_T_FMT " s, TicketIdentity %s,"
+                     " TicketPreparedStatements %s; the API answers wherever"
+                     " 'SetHandler ticket' applies",
                      (apr_int64_t)mt_conf_number(s, TK_CONF_CAPACITY),
                      (apr_int64_t)mt_conf_number(s, TK_CONF_SERVICE_TTL),
-                     mt_conf_identity(s) == TK_IDENTITY_REMOTE_USER ? "RemoteUser" : "Body");
+                     mt_conf_identity(s) == TK_IDENTITY_REMOTE_USER ? "RemoteUser" : "Body",
+                     mt_conf_prepared_statements(s) ? "On" : "Off");
     }
     return rv;
 }

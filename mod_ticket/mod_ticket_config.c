@@ -19,6 +19,7 @@ void *mt_create_server_conf(apr_pool_t *p, server_rec *s)
     }
     c->queue_mode = MT_UNSET;
     c->identity = MT_UNSET;
+    c->prepared_statements = MT_UNSET;
     c->sale_start = MT_UNSET;
     return c;
 }
@@ -36,6 +37,8 @@ void *mt_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->queue_mode = add->queue_mode != MT_UNSET ? add->queue_mode
                                                 : base->queue_mode;
     c->identity = add->identity != MT_UNSET ? add->identity : base->identity;
+    c->prepared_statements = add->prepared_statements != MT_UNSET
+                             ? add->prepared_statements : base->prepared_statements;
     c->sale_start = add->sale_start_text ? add->sale_start : base->sale_start;
     c->sale_start_text = add->sale_start_text ? add->sale_start_text
                                               : base->sale_start_text;
@@ -129,6 +132,23 @@ static const char *set_identity(cmd_parms *cmd, void *dummy, const char *arg)
                                              &mt_server_conf_of(cmd->server)->identity);
 }
 
+int mt_conf_prepared_statements(const server_rec *s)
+{
+    return mt_server_conf_of(s)->prepared_statements != 0;     /* On unless Off */
+}
+
+/* (httpd checks the On|Off itself, naming the directive) */
+static const char *set_prepared_statements(cmd_parms *cmd, void *dummy, int on)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    (void)dummy;
+    if (!err) {
+        mt_server_conf_of(cmd->server)->prepared_statements = on;
+    }
+    return err;
+}
+
 static const char *set_sale_start(cmd_parms *cmd, void *dummy, const char *arg)
 {
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
@@ -175,6 +195,9 @@ const command_rec mt_directives[] = {
     AP_INIT_TAKE1("TicketIdentity", set_identity, NULL, RSRC_CONF,
                   "Body or RemoteUser: the caller is the body's userId, or "
                   "the user the site's authentication put in r->user"),
+    AP_INIT_FLAG("TicketPreparedStatements", set_prepared_statements, NULL, RSRC_CONF,
+                 "On: each statement prepared once per database session; Off: "
+                 "unnamed statements, for a pooler in transaction mode (PgBouncer)"),
     AP_INIT_TAKE1("TicketSaleStart", set_sale_start, NULL, RSRC_CONF,
                   "RFC 3339 instant with an offset: before it, entries wait in "
                   "a pre-queue that is shuffled at the start"),

@@ -31,12 +31,13 @@ typedef struct {
 
 /* Named prepared statements live in the database session. A pooler in
  * transaction mode (PgBouncer 1.18) runs each transaction on whichever
- * server session is free, where they are unknown: this is the one place
- * that decides between them and unnamed statements. */
+ * server session is free, where they are unknown: there the operator says
+ * `TicketPreparedStatements Off`, and every statement goes unnamed (parsed
+ * and planned at each run, in the same round trip). This is the one place
+ * that decides. */
 static int use_named_statements(const server_rec *s)
 {
-    (void)s;
-    return 1;
+    return mt_conf_prepared_statements(s);
 }
 
 static session_state *session_of(ap_dbd_t *dbd, PGconn *c)

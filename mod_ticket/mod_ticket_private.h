@@ -49,6 +49,7 @@ typedef struct {
     int64_t numbers[TK_CONF__NUMBERS];   /* MT_UNSET until configured */
     int queue_mode;                      /* MT_UNSET or a tk_queue_mode */
     int identity;                        /* MT_UNSET or a tk_identity */
+    int prepared_statements;             /* MT_UNSET, 0 (Off) or 1 (On) */
     int64_t sale_start;                  /* apr_time_t, MT_UNSET: none */
     const char *sale_start_text;         /* as configured, for SQL */
     const char *secret_file;
@@ -73,6 +74,8 @@ const char *mt_conf_sale_start(const server_rec *s);
 /* What the configuration says about admission, for etaSeconds. */
 void mt_conf_queue_rules(const server_rec *s, tk_queue_rules *rules);
 tk_identity mt_conf_identity(const server_rec *s);
+/* TicketPreparedStatements: named statements kept per database session. */
+int mt_conf_prepared_statements(const server_rec *s);
 
 /* ---- database (mod_ticket_db.c) ---- */
 

@@ -4,7 +4,8 @@
 #   scripts/deps.sh build   what building and installing the module needs
 #   scripts/deps.sh         also what `make run` needs
 #   scripts/deps.sh test    and what `make test` needs besides (chromium,
-#                           fonts-nanum, node and npm for the page's tests),
+#                           fonts-nanum, node and npm for the page's tests,
+#                           pgbouncer for the pooled races),
 #                           and promtool, unpacked into build/tools (below)
 #   scripts/deps.sh bench   and wrk, for `make bench`
 #   scripts/deps.sh fuzz    clang and its libFuzzer, for `make fuzz`
@@ -17,7 +18,11 @@ if [ "${1:-all}" = test ]; then
     # the tests also run the module on a driver that is not pgsql; the
     # page's tests drive Debian's chromium (with a Korean font: without one
     # Hangul renders as boxes) from node (make browser)
-    PKGS="$PKGS libaprutil1-dbd-sqlite3 chromium fonts-nanum"
+    PKGS="$PKGS libaprutil1-dbd-sqlite3 chromium fonts-nanum pgbouncer"
+fi
+# make run POOLER=pgbouncer, make bench POOLER=pgbouncer
+if [ "${POOLER:-}" = pgbouncer ] && [ "${1:-all}" != build ]; then
+    PKGS="$PKGS pgbouncer"
 fi
 if [ "${1:-all}" = fuzz ]; then
     PKGS="apache2-dev libjson-c-dev libssl-dev clang libclang-rt-14-dev"

@@ -13,6 +13,7 @@ PGDATA=$TMP/pg
 PGPORT=$(tk_hash_port 10000 10000 "$TMP")   # below the ephemeral ports
 
 cleanup() {
+    pgb_stop "$TMP/pgbouncer"
     pg_stop "$PGDATA"
     if [ "${failed:-1}" = 0 ]; then rm -rf "$TMP"; else echo "kept for inspection: $TMP"; fi
 }
@@ -24,6 +25,12 @@ pg_init "$PGDATA" "$PGPORT" test
 pg_start "$PGDATA"
 db_create "$PGPORT" ticket_template >/dev/null
 migrate "$PGPORT" ticket_template >/dev/null
+
+# PgBouncer in transaction pooling in front of the cluster: the race
+# suites run a second time through it, and the three-host suite always
+TK_PGB_PORT=$(tk_hash_port 30000 10000 "$TMP")
+pgb_start "$TMP/pgbouncer" "$TK_PGB_PORT" "$PGPORT"
+export TK_PGB_PORT
 
 export TK_PGPORT=$PGPORT TK_PGDATA=$PGDATA TK_PG_BIN=$PG_BIN TK_TMP=$TMP TK_ROOT=$TK_ROOT
 export TK_DBD_PASSWORD=$(role_password "$TK_RUNTIME")
@@ -42,16 +49,27 @@ fi
 
 failed=0
 passed=0
-# cmocka's exit status leaves out a failed group setup or teardown (where
-# the suites check their error logs): its "[  ERROR   ]" lines count too
-for t in "$@"; do
-    echo "== $t"
-    if "$t" > "$TMP/out.txt" 2>&1 && ! grep -q '^\[  ERROR   \]' "$TMP/out.txt"; then
+# run_suite TEST [pooled]: cmocka's exit status leaves out a failed group
+# setup or teardown (where the suites check their error logs): its
+# "[  ERROR   ]" lines count too
+run_suite() {
+    echo "== $1${2:+ (through PgBouncer, transaction pooling)}"
+    if env TK_VIA_POOLER=${2:+1} "$1" > "$TMP/out.txt" 2>&1 \
+        && ! grep -q '^\[  ERROR   \]' "$TMP/out.txt"; then
         passed=$((passed + 1))
     else
         failed=$((failed + 1))
     fi
     cat "$TMP/out.txt"
+}
+for t in "$@"; do
+    run_suite "$t"
+done
+# the races of queue, holds and payments again, each Apache through PgBouncer
+for t in "$@"; do
+    case "${t##*/}" in
+        test_queue|test_holds|test_payments) run_suite "$t" pooled ;;
+    esac
 done
 for report in "$TMP"/asan.* "$TMP"/ubsan.*; do
     [ -e "$report" ] || continue

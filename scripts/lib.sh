@@ -163,6 +163,10 @@ SELECT format('CREATE ROLE %I NOLOGIN', :'owner')
  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'owner') \gexec
 SELECT format('CREATE ROLE %I LOGIN', :'runtime')
  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'runtime') \gexec
+-- the module's statements end after 5 s: a setting of its role, which
+-- reaches it directly and through a pooler alike (PgBouncer refuses the
+-- options= of a connection string)
+ALTER ROLE :"runtime" SET statement_timeout = '5s';
 SQL
       printf "ALTER ROLE :\"runtime\" PASSWORD '%s';\n" "$(role_password "$TK_RUNTIME")"
     } | psql_as postgres "$port" postgres -v owner="$TK_OWNER" -v runtime="$TK_RUNTIME" -f -
@@ -185,5 +189,70 @@ migrate() {
 
 # The module's DBDParams for database DB on PORT, with its password.
 dbd_params() {
-    echo "host=$PGHOST port=$1 dbname=$2 user=$TK_RUNTIME password=$(role_password "$TK_RUNTIME") connect_timeout=3 application_name=mod_ticket options='-c statement_timeout=5000'"
+    echo "host=$PGHOST port=$1 dbname=$2 user=$TK_RUNTIME password=$(role_password "$TK_RUNTIME") connect_timeout=3 application_name=mod_ticket"
+}
+
+# ---- PgBouncer (make run POOLER=pgbouncer, the tests, the bench) ----
+
+# pgb_start DIR PORT PGPORT: Debian's PgBouncer in transaction pooling on
+# 127.0.0.1:PORT, in front of every database of the cluster on
+# $PGHOST:PGPORT, run as postgres (it refuses root). DIR is made anew
+# (0700, postgres's): its ini, the user list, its log and pid file. The
+# user list holds the module role's SCRAM secret, copied from pg_authid:
+# clients prove the password to PgBouncer, which then logs in to
+# PostgreSQL with the keys of that proof (no password in a file).
+pgb_start() {
+    local dir=$1 port=$2 pgport=$3 secret
+    secret=$(psql_as postgres "$pgport" postgres -tA \
+        -c "SELECT rolpassword FROM pg_authid WHERE rolname = '$TK_RUNTIME'")
+    case "$secret" in SCRAM-SHA-256*) ;; *) die "pgb_start: $TK_RUNTIME has no SCRAM password" ;; esac
+    rm -rf "$dir"
+    mkdir -m 700 "$dir" || die "cannot create $dir"
+    (umask 077
+     printf '"%s" "%s"\n' "$TK_RUNTIME" "$secret" > "$dir/userlist.txt"
+     cat > "$dir/pgbouncer.ini" <<INI
+[databases]
+* = host=$PGHOST port=$pgport
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $port
+unix_socket_dir =
+auth_type = scram-sha-256
+auth_file = $dir/userlist.txt
+pool_mode = transaction
+; every Apache child's DBDMax connections are clients; the server
+; connections per database stay well below max_connections (200)
+max_client_conn = 2000
+default_pool_size = ${PGB_POOL_SIZE:-20}
+reserve_pool_size = 0
+server_login_retry = 1
+logfile = $dir/pgbouncer.log
+pidfile = $dir/pgbouncer.pid
+INI
+    )
+    [ "$(id -u)" = 0 ] && chown -R -h postgres: "$dir"
+    as_pg pgbouncer -q -d "$dir/pgbouncer.ini" || die "pgbouncer did not start: see $dir/pgbouncer.log"
+    i=0
+    until "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$port" -t 1 2>/dev/null; do
+        i=$((i + 1))
+        [ $i -lt 50 ] || die "pgbouncer does not answer on 127.0.0.1:$port: see $dir/pgbouncer.log"
+        sleep 0.1
+    done
+}
+
+# pgb_stop DIR: stops the PgBouncer of DIR, if it runs, and waits for it.
+pgb_stop() {
+    local pid i=0
+    pid=$(cat "$1/pgbouncer.pid" 2>/dev/null) || return 0
+    kill -TERM "$pid" 2>/dev/null || return 0
+    while kill -0 "$pid" 2>/dev/null && ! ps -o stat= -p "$pid" | grep -q Z && [ $i -lt 50 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+}
+
+# The module's DBDParams through the PgBouncer on PORT (database DB).
+pgb_dbd_params() {
+    echo "host=127.0.0.1 port=$1 dbname=$2 user=$TK_RUNTIME password=$(role_password "$TK_RUNTIME") connect_timeout=3 application_name=mod_ticket"
 }

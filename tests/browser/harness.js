@@ -65,8 +65,7 @@ export async function startSite(name, knobs = {}) {
       MODULE: env('TK_MODULE'), SECRET: secret, WEB: env('TK_WEB'),
       LOGLEVEL: 'warn ticket:notice',
       DBDPARAMS: `host=${env('PGHOST')} port=${env('TK_PGPORT')} dbname=${db} user=ticket `
-        + `password=${env('TK_DBD_PASSWORD')} connect_timeout=3 application_name=mod_ticket `
-        + `options='-c statement_timeout=5000'`,
+        + `password=${env('TK_DBD_PASSWORD')} connect_timeout=3 application_name=mod_ticket`,
       ...knobs,
     },
   });

@@ -234,11 +234,32 @@ static const char *secret_for(const char *db)
     return path;
 }
 
+/* Whether Apaches started from here reach PostgreSQL through the suite's
+ * PgBouncer (transaction pooling, TicketPreparedStatements Off): as the
+ * environment says (TK_VIA_POOLER=1, itest.sh's second run of the race
+ * suites) until a suite says otherwise. */
+static int via_pooler = -1;
+static char pooled_db[64];      /* a database an Apache reached that way */
+
+void th_pooler(int on)
+{
+    via_pooler = on;
+}
+
+int th_pooled(void)
+{
+    if (via_pooler < 0) {
+        const char *v = getenv("TK_VIA_POOLER");
+        via_pooler = v && strcmp(v, "1") == 0;
+    }
+    return via_pooler;
+}
+
 static void write_conf(th_httpd *h, const char *db, const char *knobs,
                        const char *extra)
 {
     static int serial;
-    char cmd[4096], dbd[512];
+    char cmd[4096], dbd[512], directives[4096];
 
     if (!h->dir[0]) {           /* a new Apache; a restart keeps its folder */
         snprintf(h->dir, sizeof(h->dir), "%s/httpd-%d-%d", th_env("TK_TMP"),
@@ -247,11 +268,17 @@ static void write_conf(th_httpd *h, const char *db, const char *knobs,
     }
     snprintf(h->conf, sizeof(h->conf), "%s/httpd.conf", h->dir);
     snprintf(h->errlog, sizeof(h->errlog), "%s/error.log", h->dir);
-    setenv("EXTRA", extra ? extra : "", 1);
+    if (th_pooled()) {
+        snprintf(pooled_db, sizeof(pooled_db), "%s", db);
+    }
+    snprintf(directives, sizeof(directives), "%s\n%s",
+             th_pooled() ? "TicketPreparedStatements Off" : "", extra ? extra : "");
+    setenv("EXTRA", directives, 1);
     /* the password in the environment, never on a command line */
     snprintf(dbd, sizeof(dbd), "host=%s port=%s dbname=%s user=ticket "
-             "password=%s connect_timeout=3 application_name=mod_ticket "
-             "options='-c statement_timeout=5000'", th_env("PGHOST"), th_env("TK_PGPORT"), db,
+             "password=%s connect_timeout=3 application_name=mod_ticket",
+             th_pooled() ? "127.0.0.1" : th_env("PGHOST"),
+             th_pooled() ? th_env("TK_PGB_PORT") : th_env("TK_PGPORT"), db,
              th_env("TK_DBD_PASSWORD"));
     setenv("DBDPARAMS", dbd, 1);
     snprintf(cmd, sizeof(cmd),
@@ -414,6 +441,29 @@ int th_errlog_count(const th_httpd *h, const char *what)
     return n;
 }
 
+/* The suite's PgBouncer logged the module's logins to database db: the
+ * pooled runs did go through it. */
+static int pooler_saw(const char *db)
+{
+    char path[512], want[128], line[1024];
+    FILE *f;
+    int seen = 0;
+
+    snprintf(path, sizeof(path), "%s/pgbouncer/pgbouncer.log", th_env("TK_TMP"));
+    snprintf(want, sizeof(want), "login attempt: db=%s user=ticket ", db);
+    f = fopen(path, "r");
+    while (f && !seen && fgets(line, sizeof(line), f)) {
+        seen = strstr(line, want) != NULL;
+    }
+    if (f) {
+        fclose(f);
+    }
+    if (!seen) {
+        fprintf(stderr, "%s has no line with '%s'\n", path, want);
+    }
+    return seen;
+}
+
 void th_suite_start(th_httpd *h, PGconn **db, const char *name, int users,
                     const char *knobs)
 {
@@ -439,6 +489,7 @@ void th_suite_stop_all(th_httpd *const *hosts, PGconn **db, const char *const *a
         bad += th_errlog_unexpected(*h, allowed);
     }
     assert_int_equal(bad, 0);
+    assert_true(!pooled_db[0] || pooler_saw(pooled_db));
 }
 
 void th_suite_stop(th_httpd *h, PGconn **db, const char *const *allowed)

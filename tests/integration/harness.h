@@ -274,6 +274,13 @@ const char *th_base64(const char *user, const char *password);
 int th_free_port(void);
 const char *th_env(const char *name);
 
+/* Apaches started after th_pooler(1) reach the database through the
+ * suite's PgBouncer in transaction pooling (TK_PGB_PORT), with
+ * TicketPreparedStatements Off; th_pooler(0): directly. Until a suite
+ * says, TK_VIA_POOLER=1 in the environment decides. */
+void th_pooler(int on);
+int th_pooled(void);
+
 /* ---- the sale of test_lookups.c and test_holds.c (harness_sale.c) ---- */
 
 /* The user who owns the sale's booked seats: a database for the sale has
