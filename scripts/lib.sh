@@ -206,6 +206,7 @@ pgb_start() {
     secret=$(psql_as postgres "$pgport" postgres -tA \
         -c "SELECT rolpassword FROM pg_authid WHERE rolname = '$TK_RUNTIME'")
     case "$secret" in SCRAM-SHA-256*) ;; *) die "pgb_start: $TK_RUNTIME has no SCRAM password" ;; esac
+    pgb_stop "$dir"                     # one a killed run left behind
     rm -rf "$dir"
     mkdir -m 700 "$dir" || die "cannot create $dir"
     (umask 077
@@ -242,9 +243,12 @@ INI
 }
 
 # pgb_stop DIR: stops the PgBouncer of DIR, if it runs, and waits for it.
+# (The pid file is postgres's to write: only a pgbouncer is signalled.)
 pgb_stop() {
     local pid i=0
     pid=$(cat "$1/pgbouncer.pid" 2>/dev/null) || return 0
+    case "$pid" in ""|*[!0-9]*) return 0 ;; esac
+    [ "$(ps -o comm= -p "$pid" 2>/dev/null)" = pgbouncer ] || return 0
     kill -TERM "$pid" 2>/dev/null || return 0
     while kill -0 "$pid" 2>/dev/null && ! ps -o stat= -p "$pid" | grep -q Z && [ $i -lt 50 ]; do
         sleep 0.1

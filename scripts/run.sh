@@ -10,6 +10,15 @@ set -eu
 STATE=$TK_ROOT/.state
 PORT=${PORT:-8080}
 USERS=${USERS:-1000}
+POOLER=${POOLER:-}
+case "$POOLER" in
+    ""|none) POOLER="" ;;
+    pgbouncer)
+        # mod_authn_dbd prepares its query in each database session at
+        # connect: behind transaction pooling it runs on another session
+        [ "${IDENTITY:-body}" != remote-user ] || die "make run: IDENTITY=remote-user logs in through mod_authn_dbd, whose prepared query needs a session of its own: it does not work behind PgBouncer's transaction pooling (README, \"Several hosts, a pooler, a failover\")" ;;
+    *) die "make run: POOLER is pgbouncer (or empty), not '$POOLER'" ;;
+esac
 export PGPASSFILE=$STATE/pgpass
 
 # PostgreSQL's user must reach its folder; a checkout under a folder closed
@@ -26,10 +35,12 @@ pg_dir() {
 }
 PGDATA=$(pg_dir)
 export PGHOST=$(dirname "$PGDATA")/sock
+PGB_DIR=$(dirname "$PGDATA")/pgbouncer
 
 if [ "${1:-}" = --forget ]; then
     pg_stop "$PGDATA"
-    rm -rf "$STATE" "$PGDATA" "$PGHOST" "$OUTSIDE_DIR/web"
+    pgb_stop "$PGB_DIR"
+    rm -rf "$STATE" "$PGDATA" "$PGHOST" "$PGB_DIR" "$OUTSIDE_DIR/web"
     rmdir "$OUTSIDE_DIR" 2>/dev/null || true
     echo "forgot the demo state"
     exit 0
@@ -60,6 +71,7 @@ stop() {
         running "$httpd" && kill -KILL "$httpd" 2>/dev/null
         wait "$httpd" 2>/dev/null || true
     fi
+    [ -z "$POOLER" ] || pgb_stop "$PGB_DIR"
     if [ -f "$PGDATA/PG_VERSION" ]; then
         i=0
         while pg_running "$PGDATA" && [ $i -lt 5 ]; do
@@ -119,10 +131,22 @@ if ! www_can_read "$WEB"; then
     echo "== $TK_ROOT/web is closed to Apache's user: /ui/ serves a copy, $WEB"
 fi
 
+# POOLER=pgbouncer: Debian's PgBouncer in transaction pooling between
+# Apache and PostgreSQL, its folder beside the cluster's (postgres runs it)
+DBDPARAMS=$(dbd_params "$PGPORT" ticket)
+POOLED=""
+if [ -n "$POOLER" ]; then
+    PGB_PORT=$(tk_hash_port 30000 10000 "$TK_ROOT")
+    pgb_start "$PGB_DIR" "$PGB_PORT" "$PGPORT"
+    DBDPARAMS=$(pgb_dbd_params "$PGB_PORT" ticket)
+    POOLED="TicketPreparedStatements Off"
+    echo "== PgBouncer (transaction pooling) on 127.0.0.1:$PGB_PORT, log $PGB_DIR/pgbouncer.log"
+fi
+
 private_file "$STATE/httpd.conf"        # its DBDParams hold a password
 STATE=$STATE RUNDIR=$STATE/run LOGDIR=$STATE/logs PORT=$PORT \
 MODULE=$TK_ROOT/mod_ticket/.libs/mod_ticket.so SECRET=$STATE/secret \
-DBDPARAMS="$(dbd_params "$PGPORT" ticket)" WEB=$WEB LOGLEVEL=${LOGLEVEL:-warn ticket:notice} \
+DBDPARAMS="$DBDPARAMS" EXTRA="$POOLED" WEB=$WEB LOGLEVEL=${LOGLEVEL:-warn ticket:notice} \
     "$TK_ROOT/scripts/httpd-conf.sh" > "$STATE/httpd.conf"
 apache2 -t -f "$STATE/httpd.conf"
 

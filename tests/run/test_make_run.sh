@@ -1,10 +1,12 @@
 #!/bin/sh
-# test_make_run.sh: `make run` as a new user gets it, in two fresh clones:
-# one in a folder PostgreSQL's user can reach (the cluster in .state/pg)
-# and one under a folder closed to others, as `mktemp -d` makes (the
-# cluster in /var/lib/mod_ticket/<name>-<hash>, and make run says so).
-# Each serves /health, the demo data (the second behind HTTP Basic,
-# IDENTITY=remote-user) and the page at /ui/, keeps its PostgreSQL
+# test_make_run.sh: `make run` as a new user gets it, in three fresh
+# clones: one in a folder PostgreSQL's user can reach (the cluster in
+# .state/pg), one under a folder closed to others, as `mktemp -d` makes
+# (the cluster in /var/lib/mod_ticket/<name>-<hash>, and make run says
+# so), and one closed too with POOLER=pgbouncer (the module's sessions
+# through PgBouncer in transaction pooling). Each serves /health, the demo
+# data (the second behind HTTP Basic, IDENTITY=remote-user; a whole
+# purchase in the others) and the page at /ui/, keeps its PostgreSQL
 # closed to other local accounts, leaves Apache the usual umask, and
 # stops. Then make run is
 # stopped STOPS times (default 6; the acceptance run used 20) at random
@@ -65,6 +67,7 @@ group() {   # group SIGNAL PGID
 # pattern would find itself)
 stopped() {   # stopped CHECKOUT PGDATA
     ! pgrep -f "apache2 -f $1/" >/dev/null && ! pgrep -f "postgres -D $2" >/dev/null \
+        && ! pgrep -f "pgbouncer -q -d $(dirname "$2")/pgbouncer/" >/dev/null \
         && ! pgrep -f "scripts/run.sh" -g "$3" >/dev/null 2>&1
 }
 
@@ -94,12 +97,43 @@ apache_umask() {   # the Umask of Apache's parent process
     awk '/^Umask:/ { print $2 }' "/proc/$(cat "$1/.state/run/httpd.pid")/status"
 }
 
-run_case() {    # run_case NAME PARENT_MODE IDENTITY
+# A whole purchase by USER as the README shows it: enter, wait for
+# service, the dates of concert 1, a free seat of its first, hold it,
+# charge with an Idempotency-Key, pay.
+purchase() {   # purchase URL USER
+    auth="Authorization: Bearer"
+    tok=$(curl -s -X POST "$1/queues" -d "{\"userId\": $2}" \
+          | sed -n 's/.*"userToken":"\([^"]*\)".*/\1/p')
+    [ -n "$tok" ] || return 1
+    i=0
+    until curl -s "$1/queues" -H "$auth $tok" | grep -q '"tokenStatus":"service"'; do
+        i=$((i + 1)); [ $i -lt 40 ] || return 1; sleep 0.5
+    done
+    first=$(curl -s "$1/concerts/1/dates" -H "$auth $tok" \
+            | grep -o '"scheduleId":[0-9]*,"date":"[0-9-]*"' | head -n 1)
+    sched=$(echo "$first" | sed 's/"scheduleId":\([0-9]*\),.*/\1/')
+    date=$(echo "$first" | sed 's/.*"date":"\([0-9-]*\)"/\1/')
+    seat=$(curl -s "$1/concerts/1/dates/$date/seats" -H "$auth $tok" \
+           | grep -o '"seatNum":[0-9]*' | head -n 1 | cut -d: -f2)
+    [ -n "$sched" ] && [ -n "$seat" ] || return 1
+    ticket=$(curl -s -X POST "$1/concerts/1/schedules/$sched/seats/$seat/ticket" \
+             -H "$auth $tok" -d "{\"userId\": $2}" | sed -n 's/^{"ticketId":\([0-9]*\),.*/\1/p')
+    [ -n "$ticket" ] || return 1
+    curl -s -X PATCH "$1/payments/charges" -H "$auth $tok" -H "Idempotency-Key: run-$2" \
+        -d "{\"userId\": $2, \"amount\": 300000}" | grep -q '"accountStat":"충전완료"' || return 1
+    curl -s -X POST "$1/payments/pays" -H "$auth $tok" \
+        -d "{\"ticketId\": $ticket, \"userId\": $2}" | grep -q '"stat":"booked"'
+}
+
+run_case() {    # run_case NAME PARENT_MODE IDENTITY [MAKE ARGS…]
     parent=$(mktemp -d /tmp/mod_ticket-runtest.XXXXXX)
     chmod "$2" "$parent"
     git clone -q "$ROOT" "$parent/p"
     port=$(free_port)
-    pid=$(start_run "$parent/p" "$parent/run.log" PORT=$port USERS=50 CAPACITY=2 IDENTITY=$3)
+    name=$1 mode=$2 identity=$3
+    shift 3
+    set -- "$name" "$mode" "$identity"
+    pid=$(start_run "$parent/p" "$parent/run.log" PORT=$port USERS=50 CAPACITY=2 IDENTITY=$3 "$@")
     url=http://127.0.0.1:$port
     check "$1: /health answers" wait_health "$port"
     if [ "$3" = remote-user ]; then
@@ -114,6 +148,8 @@ run_case() {    # run_case NAME PARENT_MODE IDENTITY
             sh -c "curl -s -X POST $url/queues -d '{\"userId\": 1}' | grep -q '\"tokenStatus\":\"wait\"'"
         check "$1: user 51 does not exist (USERS=50)" \
             sh -c "curl -s -X POST $url/queues -d '{\"userId\": 51}' | grep -q USER_NOT_FOUND"
+        check "$1: a whole purchase (enter, wait, dates, seats, hold, charge, pay)" \
+            purchase "$url" 2
     fi
     # the page at /ui/ (behind the login in the second), its scripts with
     # the type browsers need for modules
@@ -131,6 +167,13 @@ run_case() {    # run_case NAME PARENT_MODE IDENTITY
             sh -c "grep -q 'closed to Apache.s user: /ui/ serves a copy, /var/lib/mod_ticket/' '$parent/run.log'"
     fi
     check "$1: the cluster is there" test -f "$pgdata/PG_VERSION"
+    if [ "$1" = pooled ]; then
+        pgb=$(dirname "$pgdata")/pgbouncer
+        check "$1: the module's sessions go through PgBouncer" \
+            grep -q "login attempt: db=ticket user=ticket " "$pgb/pgbouncer.log"
+        check "$1: PgBouncer's folder (its user list) is postgres's alone" \
+            test "$(stat -c '%U %a' "$pgb")" = "postgres 700"
+    fi
     pgport=$(sed -n 's/^port = \([0-9]*\)$/\1/p' "$pgdata/postgresql.conf" | tail -n 1)
     check "$1: no other local account gets into PostgreSQL" \
         closed_to_others "$(dirname "$pgdata")/sock" "$pgport"
@@ -180,5 +223,6 @@ stop_many() {
 
 run_case reachable 755 body
 run_case closed 700 remote-user
+run_case pooled 700 body POOLER=pgbouncer
 echo "make run: $passed passed, $failed failed"
 [ "$failed" = 0 ]
