@@ -130,10 +130,9 @@ run_case() {    # run_case NAME PARENT_MODE IDENTITY [MAKE ARGS…]
     chmod "$2" "$parent"
     git clone -q "$ROOT" "$parent/p"
     port=$(free_port)
-    name=$1 mode=$2 identity=$3
-    shift 3
-    set -- "$name" "$mode" "$identity"
-    pid=$(start_run "$parent/p" "$parent/run.log" PORT=$port USERS=50 CAPACITY=2 IDENTITY=$3 "$@")
+    extra=$(shift 3; echo "$*")      # NAME=value words, no spaces in them
+    # shellcheck disable=SC2086
+    pid=$(start_run "$parent/p" "$parent/run.log" PORT=$port USERS=50 CAPACITY=2 IDENTITY=$3 $extra)
     url=http://127.0.0.1:$port
     check "$1: /health answers" wait_health "$port"
     if [ "$3" = remote-user ]; then
