@@ -9,6 +9,14 @@ set -eu
 . "$(dirname "$0")/../scripts/lib.sh"
 
 DURATION=${DURATION:-8}
+# POOLER=pgbouncer: the write scenarios and C1, C2 also through PgBouncer
+# in transaction pooling (a third Apache, TicketPreparedStatements Off)
+POOLER=${POOLER:-}
+case "$POOLER" in
+    "") SLICES=1 ;;
+    pgbouncer) SLICES=2 ;;      # each round's new seats, users, tickets halved
+    *) die "make bench: POOLER is pgbouncer (or empty), not '$POOLER'" ;;
+esac
 CONNS=64
 THREADS=2
 WAITING=100000
@@ -23,6 +31,8 @@ mkdir -p "$OUT"
 cleanup() {
     [ -n "${httpd:-}" ] && kill -TERM "$httpd" 2>/dev/null && wait "$httpd" 2>/dev/null || true
     [ -n "${httpd0:-}" ] && kill -TERM "$httpd0" 2>/dev/null && wait "$httpd0" 2>/dev/null || true
+    [ -n "${httpdp:-}" ] && kill -TERM "$httpdp" 2>/dev/null && wait "$httpdp" 2>/dev/null || true
+    pgb_stop "$TMP/pgbouncer"
     pg_stop "$PGDATA"
     rm -rf "$TMP"
 }
@@ -59,7 +69,7 @@ sql -c "CREATE TABLE bench_counter (id integer PRIMARY KEY, n bigint NOT NULL DE
 probe=$(pgbench_tps 3)
 # a scenario writes at most ~C3 requests/s (each request is a write or
 # more): a third of N per round leaves room up to 1.1 x C3
-N=$(awk -v c="$probe" -v d="$DURATION" 'BEGIN { r = c < 2000 ? 2000 : c; print int(r * d * 3 * 1.1) }')
+N=$(awk -v c="$probe" -v d="$DURATION" -v s="$SLICES" 'BEGIN { r = c < 2000 ? 2000 : c; print int(r * d * 3 * 1.1 * s) }')
 H=$(( (N + 49) / 50 ))
 echo "== C3 (pgbench) $probe tps: $N seats, tickets and new users per scenario"
 sql -v n="$N" -v h="$H" -f "$TK_ROOT/bench/data.sql" >/dev/null
@@ -84,13 +94,7 @@ awk -v n="$N" 'BEGIN { for (u = 1; u <= n; ++u) printf "\t/queues\t{\"userId\": 
 
 # ---- Apache ----
 PORT=$(tk_hash_port 30000 2500 "$TMP")     # below the ephemeral ports
-mkdir -p "$TMP/httpd"
-private_file "$TMP/httpd/httpd.conf"     # its DBDParams hold a password
-STATE=$TMP/httpd RUNDIR=$TMP/httpd LOGDIR=$TMP/httpd PORT=$PORT \
-MODULE=$TK_ROOT/mod_ticket/.libs/mod_ticket.so SECRET=$TMP/secret \
-DBDPARAMS="$(dbd_params "$PGPORT" bench)" \
-CAPACITY=$((N + H)) SERVICE_TTL=86400 HOLD_TTL=86400 \
-EXTRA="TicketMaxHoldsPerUser 100
+BENCH_EXTRA="TicketMaxHoldsPerUser 100
 TicketMaxCharge 1000000000000
 TicketMaxBalance 1000000000000000
 # C1, C2: one statement through mod_dbd, no API work (bench/mod_bench_probe.c)
@@ -110,22 +114,37 @@ DBDKeep 10
 # all four children from the start and no reaping: stable resident sizes
 StartServers 4
 MinSpareThreads 100
-MaxSpareThreads 100" \
-    "$TK_ROOT/scripts/httpd-conf.sh" > "$TMP/httpd/httpd.conf"
-apache2 -f "$TMP/httpd/httpd.conf" -D FOREGROUND &
-httpd=$!
-wait_httpd
-# the same Apache with the lookups' copy off (TicketLookupCacheMs 0), on the
-# next port: the lookups measured against C1 without it
+MaxSpareThreads 100"
+# bench_apache NAME PORT DBDPARAMS [DIRECTIVES]: an Apache of the bench in
+# $TMP/NAME (configuration, logs), started; its pid in $started
+bench_apache() {
+    mkdir -p "$TMP/$1"
+    private_file "$TMP/$1/httpd.conf"     # its DBDParams hold a password
+    STATE=$TMP/$1 RUNDIR=$TMP/$1 LOGDIR=$TMP/$1 PORT=$2 \
+    MODULE=$TK_ROOT/mod_ticket/.libs/mod_ticket.so SECRET=$TMP/secret \
+    DBDPARAMS="$3" CAPACITY=$((N + H)) SERVICE_TTL=86400 HOLD_TTL=86400 \
+    EXTRA="$BENCH_EXTRA
+${4:-}" "$TK_ROOT/scripts/httpd-conf.sh" > "$TMP/$1/httpd.conf"
+    apache2 -f "$TMP/$1/httpd.conf" -D FOREGROUND &
+    started=$!
+    PORT=$2 wait_httpd
+}
+bench_apache httpd "$PORT" "$(dbd_params "$PGPORT" bench)"
+httpd=$started
+# the same with the lookups' copy off (TicketLookupCacheMs 0), on the next
+# port: the lookups measured against C1 without it
 PORT0=$((PORT + 1))
-mkdir -p "$TMP/httpd0"
-private_file "$TMP/httpd0/httpd.conf"
-{ sed -e "s|$TMP/httpd\([/\"]\)|$TMP/httpd0\1|g" -e "s|^Listen 127.0.0.1:$PORT\$|Listen 127.0.0.1:$PORT0|" \
-      "$TMP/httpd/httpd.conf"
-  echo "TicketLookupCacheMs 0"; } > "$TMP/httpd0/httpd.conf"
-apache2 -f "$TMP/httpd0/httpd.conf" -D FOREGROUND &
-httpd0=$!
-PORT=$PORT0 wait_httpd
+bench_apache httpd0 "$PORT0" "$(dbd_params "$PGPORT" bench)" "TicketLookupCacheMs 0"
+httpd0=$started
+# and through PgBouncer (POOLER=pgbouncer), on the port after
+PORTP=$((PORT + 2))
+if [ -n "$POOLER" ]; then
+    PGB_PORT=$(tk_hash_port 35000 2000 "$TMP")
+    pgb_start "$TMP/pgbouncer" "$PGB_PORT" "$PGPORT"
+    bench_apache httpdp "$PORTP" "$(pgb_dbd_params "$PGB_PORT" bench)" \
+        "TicketPreparedStatements Off"
+    httpdp=$started
+fi
 
 # wrk_run NAME METHOD FILE|PATH OFFSET -> "rps p50 p99 non2xx errors"
 wrk_run() {
@@ -164,6 +183,7 @@ rss1=$(children_rss_kb)
 : > "$OUT/results.txt"
 record() { echo "$1 $2" >> "$OUT/results.txt"; }
 per=$(( N / 3 ))
+share=$(( per / SLICES ))      # the direct runs' part of a round's slice
 for round in 1 2 3; do
     off=$(( (round - 1) * per ))
     echo "== round $round"
@@ -193,10 +213,21 @@ for round in 1 2 3; do
     record seats0 "$(WRK_PORT=$PORT0 wrk_run seats0 GET "$TMP/seats.tsv" 0)"
     record C2 "$(wrk_run C2 GET /probe-update 0)"
     record C3 "$(pgbench_tps "$DURATION") 0 0 0 0"
-    record entry "$(wrk_run entry POST "$TMP/entry.tsv" $off $per)"
-    record hold "$(wrk_run hold POST "$TMP/hold.tsv" $off $per)"
+    record entry "$(wrk_run entry POST "$TMP/entry.tsv" $off $share)"
+    record hold "$(wrk_run hold POST "$TMP/hold.tsv" $off $share)"
     record charge "$(wrk_run charge PATCH "$TMP/charge.tsv" 0)"
-    record pay "$(wrk_run pay POST "$TMP/pay.tsv" $off $per)"
+    record pay "$(wrk_run pay POST "$TMP/pay.tsv" $off $share)"
+    if [ -n "$POOLER" ]; then
+        poff=$((off + share))
+        export WRK_PORT=$PORTP
+        record pC1 "$(wrk_run pC1 GET /probe 0)"
+        record pC2 "$(wrk_run pC2 GET /probe-update 0)"
+        record pentry "$(wrk_run pentry POST "$TMP/entry.tsv" $poff $share)"
+        record phold "$(wrk_run phold POST "$TMP/hold.tsv" $poff $share)"
+        record pcharge "$(wrk_run pcharge PATCH "$TMP/charge.tsv" 0)"
+        record ppay "$(wrk_run ppay POST "$TMP/pay.tsv" $poff $share)"
+        unset WRK_PORT
+    fi
 done
 
 "$TK_ROOT/bench/table.sh" "$OUT/results.txt" "$rss0" "$rss1" "$DURATION" > "$OUT/table.md"
@@ -207,7 +238,8 @@ su_sql -F ' | ' -c "SELECT calls, round(mean_exec_time::numeric, 3) AS mean_ms,
                            regexp_replace(left(query, 70), '\s+', ' ', 'g')
                       FROM pg_stat_statements WHERE userid = 'ticket'::regrole
                      ORDER BY total_exec_time DESC LIMIT 12" > "$OUT/profile.txt"
-kill -TERM "$httpd" "$httpd0"; wait "$httpd" "$httpd0" || true; httpd= httpd0=
+kill -TERM "$httpd" "$httpd0" ${httpdp:-}; wait "$httpd" "$httpd0" ${httpdp:-} || true
+httpd= httpd0= httpdp=
 
 # ---- admission cost: the same with 100 or 100,000 waiting, 10 or 10,000
 # in service (the job's run with a full house, and runs admitting 10) ----
@@ -283,7 +315,7 @@ psql_owner "$PGPORT" storm -qtA -F ' ' -c "
 {
     echo "Measured on $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)),"
     echo "$(free -g | awk '/Mem:/ { print $2 }') GiB, $(date -u +%Y-%m-%d); wrk -t$THREADS -c$CONNS, ${DURATION} s per run,"
-    echo "medians of 3 rounds; each ratio is against the ceiling measured next to it."
+    echo "medians of 3 rounds; each ratio is against the ceiling measured next to it${POOLER:+ (through PgBouncer: against the direct path)}."
     echo
     cat "$OUT/table.md"
     echo

@@ -15,7 +15,15 @@ $1 == "statements" { stmts += $2; polls += $3 * dur; next }
 $1 == "lookupstatements" { lstmts += $2; lookups += $3 * dur; next }
 { k = ++count[$1]; for (c = 2; c <= NF; ++c) val[$1, k, c] = $c }
 END {
-    split("C0 waiting service dates seats C1 dates0 seats0 C2 C3 entry hold charge pay", order, " ")
+    rows = split("C0 waiting service dates seats C1 dates0 seats0 C2 C3 entry hold charge pay" \
+                 " pC1 pC2 pentry phold pcharge ppay", order, " ")
+    # POOLER=pgbouncer: the same through PgBouncer, against the direct path
+    ceil["pC1"] = "C1"; ceil["pC2"] = "C2"; ceil["pentry"] = "entry"
+    ceil["phold"] = "hold"; ceil["pcharge"] = "charge"; ceil["ppay"] = "pay"
+    label["pC1"] = "C1 through PgBouncer (transaction pooling)"
+    label["pC2"] = "C2 through PgBouncer"; label["pentry"] = "queue entry through PgBouncer"
+    label["phold"] = "seat hold through PgBouncer"; label["pcharge"] = "charge through PgBouncer"
+    label["ppay"] = "payment through PgBouncer"
     ceil["waiting"] = "C0"; ceil["service"] = "C0"
     ceil["dates"] = "C0"; ceil["seats"] = "C0"
     ceil["dates0"] = "C1"; ceil["seats0"] = "C1"
@@ -35,9 +43,11 @@ END {
     label["charge"] = "charge"; label["pay"] = "payment (held tickets)"
     print "| scenario | requests/s | p50 ms | p99 ms | non-2xx | ratio | target |"
     print "|---|---:|---:|---:|---:|---:|---:|"
-    for (i = 1; i <= 14; ++i) {
+    for (i = 1; i <= rows; ++i) {
         s = order[i]; rps = median(s, 2)
+        if (!count[s]) continue
         ratio = ceil[s] ? sprintf("%.2f x %s", rps / median(ceil[s], 2), ceil[s]) : "-"
+        if (s ~ /^p/) ratio = sprintf("%.2f x direct", rps / median(ceil[s], 2))
         tgt = target[s] ? sprintf(">= %.2f", target[s]) : "-"
         if (s == "C3")
             printf "| %s | %.0f | - | - | - | - | - |\n", label[s], rps
