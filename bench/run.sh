@@ -220,12 +220,12 @@ for round in 1 2 3; do
     if [ -n "$POOLER" ]; then
         poff=$((off + share))
         export WRK_PORT=$PORTP
-        record pC1 "$(wrk_run pC1 GET /probe 0)"
-        record pC2 "$(wrk_run pC2 GET /probe-update 0)"
-        record pentry "$(wrk_run pentry POST "$TMP/entry.tsv" $poff $share)"
-        record phold "$(wrk_run phold POST "$TMP/hold.tsv" $poff $share)"
-        record pcharge "$(wrk_run pcharge PATCH "$TMP/charge.tsv" 0)"
-        record ppay "$(wrk_run ppay POST "$TMP/pay.tsv" $poff $share)"
+        record pgb_C1 "$(wrk_run pgb_C1 GET /probe 0)"
+        record pgb_C2 "$(wrk_run pgb_C2 GET /probe-update 0)"
+        record pgb_entry "$(wrk_run pgb_entry POST "$TMP/entry.tsv" $poff $share)"
+        record pgb_hold "$(wrk_run pgb_hold POST "$TMP/hold.tsv" $poff $share)"
+        record pgb_charge "$(wrk_run pgb_charge PATCH "$TMP/charge.tsv" 0)"
+        record pgb_pay "$(wrk_run pgb_pay POST "$TMP/pay.tsv" $poff $share)"
         unset WRK_PORT
     fi
 done

@@ -16,14 +16,14 @@ $1 == "lookupstatements" { lstmts += $2; lookups += $3 * dur; next }
 { k = ++count[$1]; for (c = 2; c <= NF; ++c) val[$1, k, c] = $c }
 END {
     rows = split("C0 waiting service dates seats C1 dates0 seats0 C2 C3 entry hold charge pay" \
-                 " pC1 pC2 pentry phold pcharge ppay", order, " ")
+                 " pgb_C1 pgb_C2 pgb_entry pgb_hold pgb_charge pgb_pay", order, " ")
     # POOLER=pgbouncer: the same through PgBouncer, against the direct path
-    ceil["pC1"] = "C1"; ceil["pC2"] = "C2"; ceil["pentry"] = "entry"
-    ceil["phold"] = "hold"; ceil["pcharge"] = "charge"; ceil["ppay"] = "pay"
-    label["pC1"] = "C1 through PgBouncer (transaction pooling)"
-    label["pC2"] = "C2 through PgBouncer"; label["pentry"] = "queue entry through PgBouncer"
-    label["phold"] = "seat hold through PgBouncer"; label["pcharge"] = "charge through PgBouncer"
-    label["ppay"] = "payment through PgBouncer"
+    ceil["pgb_C1"] = "C1"; ceil["pgb_C2"] = "C2"; ceil["pgb_entry"] = "entry"
+    ceil["pgb_hold"] = "hold"; ceil["pgb_charge"] = "charge"; ceil["pgb_pay"] = "pay"
+    label["pgb_C1"] = "C1 through PgBouncer (transaction pooling)"
+    label["pgb_C2"] = "C2 through PgBouncer"; label["pgb_entry"] = "queue entry through PgBouncer"
+    label["pgb_hold"] = "seat hold through PgBouncer"; label["pgb_charge"] = "charge through PgBouncer"
+    label["pgb_pay"] = "payment through PgBouncer"
     ceil["waiting"] = "C0"; ceil["service"] = "C0"
     ceil["dates"] = "C0"; ceil["seats"] = "C0"
     ceil["dates0"] = "C1"; ceil["seats0"] = "C1"
@@ -47,7 +47,7 @@ END {
         s = order[i]; rps = median(s, 2)
         if (!count[s]) continue
         ratio = ceil[s] ? sprintf("%.2f x %s", rps / median(ceil[s], 2), ceil[s]) : "-"
-        if (s ~ /^p/) ratio = sprintf("%.2f x direct", rps / median(ceil[s], 2))
+        if (s ~ /^pgb_/) ratio = sprintf("%.2f x direct", rps / median(ceil[s], 2))
         tgt = target[s] ? sprintf(">= %.2f", target[s]) : "-"
         if (s == "C3")
             printf "| %s | %.0f | - | - | - | - | - |\n", label[s], rps

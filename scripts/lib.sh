@@ -194,13 +194,16 @@ dbd_params() {
 
 # ---- PgBouncer (make run POOLER=pgbouncer, the tests, the bench) ----
 
-# pgb_start DIR PORT PGPORT: Debian's PgBouncer in transaction pooling on
-# 127.0.0.1:PORT, in front of every database of the cluster on
-# $PGHOST:PGPORT, run as postgres (it refuses root). DIR is made anew
-# (0700, postgres's): its ini, the user list, its log and pid file. The
-# user list holds the module role's SCRAM secret, copied from pg_authid:
-# clients prove the password to PgBouncer, which then logs in to
-# PostgreSQL with the keys of that proof (no password in a file).
+# pgb_start DIR PORT PGPORT: Debian's PgBouncer in transaction pooling in
+# front of every database of the cluster on $PGHOST:PGPORT, run as
+# postgres (it refuses root). Like the cluster it listens on no TCP port,
+# only on a socket beside the cluster's, $PGHOST/.s.PGSQL.PORT (a local
+# account that took a free TCP port could ask libpq for the password in
+# clear while PgBouncer is down). DIR is made anew (0700, postgres's): its
+# ini, the user list, its log and pid file. The user list holds the module
+# role's SCRAM secret, copied from pg_authid: clients prove the password
+# to PgBouncer, which then logs in to PostgreSQL with the keys of that
+# proof (no password in a file).
 pgb_start() {
     local dir=$1 port=$2 pgport=$3 secret
     secret=$(psql_as postgres "$pgport" postgres -tA \
@@ -216,9 +219,9 @@ pgb_start() {
 * = host=$PGHOST port=$pgport
 
 [pgbouncer]
-listen_addr = 127.0.0.1
+listen_addr =
 listen_port = $port
-unix_socket_dir =
+unix_socket_dir = $PGHOST
 auth_type = scram-sha-256
 auth_file = $dir/userlist.txt
 pool_mode = transaction
@@ -235,9 +238,9 @@ INI
     [ "$(id -u)" = 0 ] && chown -R -h postgres: "$dir"
     as_pg pgbouncer -q -d "$dir/pgbouncer.ini" || die "pgbouncer did not start: see $dir/pgbouncer.log"
     i=0
-    until "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$port" -t 1 2>/dev/null; do
+    until "$PG_BIN/pg_isready" -q -h "$PGHOST" -p "$port" -t 1 2>/dev/null; do
         i=$((i + 1))
-        [ $i -lt 50 ] || die "pgbouncer does not answer on 127.0.0.1:$port: see $dir/pgbouncer.log"
+        [ $i -lt 50 ] || die "pgbouncer does not answer on $PGHOST/.s.PGSQL.$port: see $dir/pgbouncer.log"
         sleep 0.1
     done
 }
@@ -258,5 +261,5 @@ pgb_stop() {
 
 # The module's DBDParams through the PgBouncer on PORT (database DB).
 pgb_dbd_params() {
-    echo "host=127.0.0.1 port=$1 dbname=$2 user=$TK_RUNTIME password=$(role_password "$TK_RUNTIME") connect_timeout=3 application_name=mod_ticket"
+    echo "host=$PGHOST port=$1 dbname=$2 user=$TK_RUNTIME password=$(role_password "$TK_RUNTIME") connect_timeout=3 application_name=mod_ticket"
 }

@@ -140,7 +140,7 @@ if [ -n "$POOLER" ]; then
     pgb_start "$PGB_DIR" "$PGB_PORT" "$PGPORT"
     DBDPARAMS=$(pgb_dbd_params "$PGB_PORT" ticket)
     POOLED="TicketPreparedStatements Off"
-    echo "== PgBouncer (transaction pooling) on 127.0.0.1:$PGB_PORT, log $PGB_DIR/pgbouncer.log"
+    echo "== PgBouncer (transaction pooling) on $PGHOST/.s.PGSQL.$PGB_PORT, log $PGB_DIR/pgbouncer.log"
 fi
 
 private_file "$STATE/httpd.conf"        # its DBDParams hold a password

@@ -277,7 +277,7 @@ static void write_conf(th_httpd *h, const char *db, const char *knobs,
     /* the password in the environment, never on a command line */
     snprintf(dbd, sizeof(dbd), "host=%s port=%s dbname=%s user=ticket "
              "password=%s connect_timeout=3 application_name=mod_ticket",
-             th_pooled() ? "127.0.0.1" : th_env("PGHOST"),
+             th_env("PGHOST"),      /* PgBouncer's socket is beside the cluster's */
              th_pooled() ? th_env("TK_PGB_PORT") : th_env("TK_PGPORT"), db,
              th_env("TK_DBD_PASSWORD"));
     setenv("DBDPARAMS", dbd, 1);
