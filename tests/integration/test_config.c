@@ -53,6 +53,8 @@ static void test_bad_numbers(void **state)
         {"TicketMaxBodyBytes 1048577", "TicketMaxBodyBytes"},
         {"TicketQueue Maybe", "TicketQueue"},
         {"TicketIdentity Header", "TicketIdentity"},
+        {"TicketPreparedStatements Sometimes", "TicketPreparedStatements"},
+        {"<Location /x>\nTicketPreparedStatements Off\n</Location>", "TicketPreparedStatements"},
         {"<Location /x>\nTicketIdentity RemoteUser\n</Location>", "TicketIdentity"},
         {"<Location /x>\nTicketCapacity 5\n</Location>", "TicketCapacity"},
     };

@@ -85,6 +85,7 @@ static void test_capacity_across_hosts(void **state)
     (void)state;
 
     start_hosts("three_capacity", "CAPACITY=5 SERVICE_TTL=1 ADVANCE_INTERVAL=1");
+    assert_int_equal(th_errlog_count(&host[0], "TicketPreparedStatements Off;"), 1);
     enter_everywhere(150);
     clock_gettime(CLOCK_MONOTONIC, &start);
     do {
