@@ -173,10 +173,12 @@ static void job_done(server_rec *s, mt_db_rc rc, apr_time_t started,
  * Payments that free slots at the same moment share admissions: one
  * request of the process runs them, again while more were asked for
  * meanwhile (at most ADMIT_RUNS_PER_REQUEST times, so that its worker is
- * not held up by a stream of payments; the next payment, or the job,
- * takes over). Every freed slot is seen by an admission that started
- * after its payment committed, and concurrent payments do not each queue
- * an admission behind the database lock. */
+ * not held up by a stream of payments). Asked for once more after its
+ * last run, it hands over: to the next payment, or (the last of a burst)
+ * to the job, woken for a turn within a look instead of its next
+ * interval. Every freed slot is seen by an admission that started after
+ * its payment committed, and concurrent payments do not each queue an
+ * admission behind the database lock. */
 #define ADMIT_RUNS_PER_REQUEST 4
 
 static volatile apr_uint32_t admitting, admission_asked;
@@ -210,6 +212,9 @@ static apr_status_t admit_after_response(void *data)
         /* asked after our last run, and nobody took over: run again */
     } while (runs < ADMIT_RUNS_PER_REQUEST && apr_atomic_read32(&admission_asked)
              && apr_atomic_cas32(&admitting, 1, 0) == 0);
+    if (apr_atomic_read32(&admission_asked) && !apr_atomic_read32(&admitting)) {
+        mt_snapshot_job_wake(apr_time_now());
+    }
     apr_pool_destroy(p);
     return APR_SUCCESS;
 }

@@ -147,6 +147,9 @@ apr_time_t mt_snapshot_last_heartbeat(void);
 int mt_snapshot_job_turn(apr_time_t now, apr_time_t hold_until,
                          apr_interval_time_t horizon);
 void mt_snapshot_job_next(apr_time_t held_until, apr_time_t at);
+/* The job's next turn at now at the latest: a child's watchdog takes it
+ * within a look (a run in progress then runs once more). */
+void mt_snapshot_job_wake(apr_time_t now);
 /* A failed run at when: the failed runs in a row, this one included. */
 apr_uint64_t mt_snapshot_job_failed(apr_time_t when);
 /* A run worked: 1 (and *down_since, when the failures began) if runs had

@@ -416,6 +416,16 @@ void mt_snapshot_job_next(apr_time_t held_until, apr_time_t at)
     }
 }
 
+void mt_snapshot_job_wake(apr_time_t now)
+{
+    apr_uint64_t next;
+
+    while (shared && (next = apr_atomic_read64(&shared->job_next_at)) > (apr_uint64_t)now
+           && apr_atomic_cas64(&shared->job_next_at, (apr_uint64_t)now, next) != next) {
+        /* moved meanwhile: look again */
+    }
+}
+
 apr_uint64_t mt_snapshot_job_failed(apr_time_t when)
 {
     apr_uint64_t failures;
