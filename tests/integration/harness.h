@@ -281,6 +281,15 @@ const char *th_env(const char *name);
 void th_pooler(int on);
 int th_pooled(void);
 
+/* ---- money (harness_money.c) ---- */
+
+/* The money and booking invariants, for every user and seat: each
+ * balance is its charges less its payments and never negative, the
+ * ledger's balance_after chain holds, every seat is booked at most once,
+ * and every booking has exactly one debit of its price, paid while its
+ * hold was live. */
+void th_assert_invariants(PGconn *c);
+
 /* ---- the sale of test_lookups.c and test_holds.c (harness_sale.c) ---- */
 
 /* The user who owns the sale's booked seats: a database for the sale has

@@ -263,55 +263,6 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static void expect_zero(PGconn *c, const char *what, const char *sql)
-{
-    long long n = th_db_scalar(c, "%s", sql);
-    if (n != 0) {
-        fail_msg("invariant broken (%lld rows): %s", n, what);
-    }
-}
-
-/* The money and booking invariants, for every user and seat. */
-static void assert_invariants(PGconn *c)
-{
-    expect_zero(c, "balance = charges - payments, balance >= 0",
-        "SELECT count(*) FROM accounts a WHERE a.balance < 0 OR a.balance <>"
-        " coalesce((SELECT sum(CASE l.kind WHEN 'charge' THEN l.amount ELSE -l.amount END)"
-        "             FROM ledger l WHERE l.user_id = a.user_id), 0)");
-    expect_zero(c, "no ledger rows without an account",
-        "SELECT count(*) FROM ledger l"
-        " WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.user_id = l.user_id)");
-    expect_zero(c, "balance_after chain by entry_id",
-        "SELECT count(*) FROM (SELECT kind, amount, balance_after,"
-        "  coalesce(lag(balance_after) OVER (PARTITION BY user_id ORDER BY entry_id), 0) AS prev"
-        "  FROM ledger) x"
-        " WHERE balance_after <> prev + CASE kind WHEN 'charge' THEN amount ELSE -amount END");
-    expect_zero(c, "the newest balance_after is the balance",
-        "SELECT count(*) FROM accounts a JOIN LATERAL (SELECT balance_after FROM ledger l"
-        "  WHERE l.user_id = a.user_id ORDER BY entry_id DESC LIMIT 1) l ON true"
-        " WHERE l.balance_after <> a.balance");
-    expect_zero(c, "at most one booking per seat",
-        "SELECT count(*) FROM (SELECT seat_id FROM tickets WHERE status = 'booked'"
-        "  GROUP BY seat_id HAVING count(*) > 1) x");
-    expect_zero(c, "seats.booked_ticket_id names a booked ticket of that seat",
-        "SELECT count(*) FROM seats s WHERE s.booked_ticket_id IS NOT NULL"
-        " AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.ticket_id = s.booked_ticket_id"
-        "  AND t.seat_id = s.seat_id AND t.status = 'booked')");
-    expect_zero(c, "a booked ticket is its seat's booking",
-        "SELECT count(*) FROM tickets t WHERE t.status = 'booked' AND NOT EXISTS"
-        " (SELECT 1 FROM seats s WHERE s.seat_id = t.seat_id AND s.booked_ticket_id = t.ticket_id)");
-    expect_zero(c, "no debit without a booking",
-        "SELECT count(*) FROM ledger l WHERE l.kind = 'pay' AND NOT EXISTS"
-        " (SELECT 1 FROM tickets t WHERE t.ticket_id = l.ticket_id AND t.status = 'booked'"
-        "  AND t.user_id = l.user_id AND t.price = l.amount)");
-    expect_zero(c, "no booking without exactly one debit",
-        "SELECT count(*) FROM tickets t WHERE t.status = 'booked' AND 1 <>"
-        " (SELECT count(*) FROM ledger l WHERE l.ticket_id = t.ticket_id AND l.kind = 'pay')");
-    expect_zero(c, "a booking was paid while its hold was live",
-        "SELECT count(*) FROM tickets WHERE status = 'booked'"
-        " AND (paid_at IS NULL OR paid_at >= hold_until)");
-}
-
 /* ---- 300 concurrent charges ---- */
 
 #define CH_THREADS 30
@@ -405,7 +356,7 @@ static void test_concurrent_charges(void **state)
             th_resp_free(&r);
         }
     }
-    assert_invariants(mdb);
+    th_assert_invariants(mdb);
 }
 
 /* ---- the same request from many threads at once ---- */
@@ -542,7 +493,7 @@ static void test_concurrent_payments_one_ticket(void **state)
     EXPECT_REPLAY(first, pay, main_h.port, token, 2, ticket);
     assert_int_equal(ledger_rows(mdb, 2, "pay"), 1);
     assert_int_equal(balance(mdb, 2), 100000 - price);
-    assert_invariants(mdb);
+    th_assert_invariants(mdb);
 }
 
 /* ---- two holds, two payments ---- */
@@ -584,7 +535,7 @@ static void test_two_seats_keep_token_until_last(void **state)
     EXPECT_REPLAY(first, pay, main_h.port, token, 3, t1);
     assert_int_equal(ledger_rows(mdb, 3, "pay"), 2);
     assert_int_equal(balance(mdb, 3), 1000);
-    assert_invariants(mdb);
+    th_assert_invariants(mdb);
 }
 
 /* ---- replay ---- */
@@ -621,7 +572,7 @@ static void test_replay_after_token_expired(void **state)
     /* the replay changed no token: the new one is still live */
     assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM queue_tokens WHERE user_id = 4"
                                        " AND state IN ('wait', 'service')"), 1);
-    assert_invariants(mdb);
+    th_assert_invariants(mdb);
 }
 
 /* ---- errors of endpoint 7 ---- */
@@ -732,7 +683,7 @@ static void test_charge_errors(void **state)
     assert_int_equal(ledger_rows(mdb, 5, "charge"), 2);
     assert_int_equal(balance(mdb, 6), 0);
     assert_int_equal(ledger_rows(mdb, 6, "charge"), 1);
-    assert_invariants(mdb);
+    th_assert_invariants(mdb);
 }
 
 /* ---- errors of endpoint 8 ---- */
@@ -789,7 +740,7 @@ static void test_history_errors(void **state)
     TH_EXPECT_ERROR(404, "ACCOUNT_NOT_FOUND", MSG_ACCOUNT, history, main_h.port, other, 9, NULL);
     TH_EXPECT_ERROR(404, "ACCOUNT_NOT_FOUND", MSG_ACCOUNT,
                     history, main_h.port, other, 9, "?limit=5");
-    assert_invariants(mdb);
+    th_assert_invariants(mdb);
 }
 
 /* ---- errors of endpoint 9 ---- */
@@ -876,7 +827,7 @@ static void test_pay_errors(void **state)
     assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM tickets WHERE ticket_id = %lld"
                                        " AND status = 'temp'", dead_ticket), 1);
     assert_int_equal(balance(mdb, 12), 50000);
-    assert_invariants(mdb);
+    th_assert_invariants(mdb);
 }
 
 /* ---- concurrent duplicate Idempotency-Key charges ---- */
@@ -941,7 +892,7 @@ static void test_idempotency_key_concurrent(void **state)
     EXPECT_REPLAY(first, charge, main_h.port, token, 13, "7000", "order-13-a");
     assert_int_equal(ledger_rows(mdb, 13, "charge"), 4);
     assert_int_equal(balance(mdb, 13), 21500);
-    assert_invariants(mdb);
+    th_assert_invariants(mdb);
 }
 
 /* ---- TicketMaxCharge 100000, TicketMaxBalance 150000 ---- */
@@ -1005,7 +956,7 @@ static void test_limits_and_failed_key(void **state)
     assert_int_equal(th_db_scalar(ldb, "SELECT count(*) FROM charge_requests WHERE user_id = 4"), 0);
     assert_int_equal(ledger_rows(ldb, 4, "charge"), 2);
     assert_int_equal(balance(ldb, 4), 150000);
-    assert_invariants(ldb);
+    th_assert_invariants(ldb);
 }
 
 /* ---- payments racing hold expiry (TicketHoldTTL 1) ---- */
@@ -1107,7 +1058,7 @@ static void test_payment_races_hold_expiry(void **state)
         }
     }
     print_message("hold expiry race: %d of %d paid in time\n", paid, RACE_USERS);
-    assert_invariants(tdb);
+    th_assert_invariants(tdb);
 }
 
 /* User A holds, waits until about the expiry, then pays while user B
@@ -1225,7 +1176,7 @@ static void test_payment_races_other_hold(void **state)
         }
     }
     print_message("pay vs hold race: A paid %d, B held %d of %d seats\n", a_won, b_won, PAIRS);
-    assert_invariants(tdb);
+    th_assert_invariants(tdb);
 }
 
 /* HOLD_EXPIRED whatever the balance, and when another user holds the seat
@@ -1260,7 +1211,7 @@ static void test_hold_expired_errors(void **state)
     /* the tokens are untouched */
     th_assert_poll(ttl_h.port, tokens[0], "service");
     th_assert_poll(ttl_h.port, tokens[1], "service");
-    assert_invariants(tdb);
+    th_assert_invariants(tdb);
 }
 
 /* ---- a hold ends when its schedule starts ---- */
@@ -1303,7 +1254,7 @@ static void test_hold_ends_at_schedule_start(void **state)
     assert_int_equal(balance(mdb, 90), 500000);
     assert_int_equal(th_db_scalar(mdb, "SELECT count(*) FROM seats WHERE schedule_id = 2"
                                        " AND booked_ticket_id IS NOT NULL"), 0);
-    assert_invariants(mdb);
+    th_assert_invariants(mdb);
 }
 
 /* ---- a hold racing its user's last payment ---- */
@@ -1370,7 +1321,7 @@ static void test_hold_racing_last_payment(void **state)
         " WHERE t.user_id = 92 AND st.booked_ticket_id IS NULL AND st.hold_until > now()"
         "   AND NOT EXISTS (SELECT 1 FROM queue_tokens q WHERE q.user_id = 92"
         "                      AND q.state = 'service' AND q.expires_at > now())"), 0);
-    assert_invariants(mdb);
+    th_assert_invariants(mdb);
 }
 
 /* ---- idempotency keys older than 24 hours are deleted ---- */
@@ -1541,7 +1492,7 @@ static void test_ledger_invariant_mixed_run(void **state)
                   th_db_scalar(mdb, "SELECT count(*) FROM seats WHERE seat_id BETWEEN %d AND %d"
                                     " AND booked_ticket_id IS NOT NULL",
                                MIX_FIRST, MIX_FIRST + MIX_SEATS - 1));
-    assert_invariants(mdb);
+    th_assert_invariants(mdb);
 }
 
 /* ---- the acceptance flow ---- */
@@ -1691,7 +1642,7 @@ static void test_acceptance_flow(void **state)
 
     assert_int_equal(ledger_rows(db, 1, "pay"), 1);
     assert_int_equal(ledger_rows(db, 1, "charge"), 1);
-    assert_invariants(db);
+    th_assert_invariants(db);
     th_httpd_stop(&flow_p);
     PQfinish(db);
     assert_int_equal(th_errlog_unexpected(&flow_p, NULL), 0);
