@@ -255,11 +255,20 @@ int th_pooled(void)
     return via_pooler;
 }
 
+/* DBDParams of the Apaches started from here, when not the suite's
+ * cluster's (th_dbd_params). */
+static char dbd_override[1024];
+
+void th_dbd_params(const char *params)
+{
+    snprintf(dbd_override, sizeof(dbd_override), "%s", params ? params : "");
+}
+
 static void write_conf(th_httpd *h, const char *db, const char *knobs,
                        const char *extra)
 {
     static int serial;
-    char cmd[4096], dbd[512], directives[4096];
+    char cmd[4096], dbd[1024], directives[4096];
 
     if (!h->dir[0]) {           /* a new Apache; a restart keeps its folder */
         snprintf(h->dir, sizeof(h->dir), "%s/httpd-%d-%d", th_env("TK_TMP"),
@@ -280,6 +289,9 @@ static void write_conf(th_httpd *h, const char *db, const char *knobs,
              th_env("PGHOST"),      /* PgBouncer's socket is beside the cluster's */
              th_pooled() ? th_env("TK_PGB_PORT") : th_env("TK_PGPORT"), db,
              th_env("TK_DBD_PASSWORD"));
+    if (dbd_override[0]) {
+        snprintf(dbd, sizeof(dbd), "%s", dbd_override);
+    }
     setenv("DBDPARAMS", dbd, 1);
     snprintf(cmd, sizeof(cmd),
              "umask 077 && env STATE=%s RUNDIR=%s LOGDIR=%s PORT=%d MODULE=%s SECRET=%s "
@@ -614,6 +626,13 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
     return len;
 }
 
+static long http_timeout_ms = 30000;
+
+void th_http_timeout(double seconds)
+{
+    http_timeout_ms = (long)(seconds * 1000);
+}
+
 /* One request with an optional raw Authorization value and optional extra
  * header lines (NULL-terminated, or NULL). */
 static int http_request_on(CURL *own, th_resp *r, int port, const char *method,
@@ -636,7 +655,7 @@ static int http_request_on(CURL *own, th_resp *r, int port, const char *method,
     snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, http_timeout_ms);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
@@ -659,6 +678,7 @@ static int http_request_on(CURL *own, th_resp *r, int port, const char *method,
     }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
     rc = curl_easy_perform(c);
+    r->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
     if (rc == CURLE_OK) {
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
         r->json = json_tokener_parse(r->body);
@@ -715,6 +735,19 @@ int th_client_http(th_client *c, th_resp *r, int port, const char *method,
         snprintf(auth, sizeof(auth), "Bearer %s", token);
     }
     return th_client_http_auth(c, r, port, method, path, token ? auth : NULL, body);
+}
+
+int th_client_http_headers(th_client *c, th_resp *r, int port, const char *method,
+                           const char *path, const char *token,
+                           const char *const *headers, const char *body)
+{
+    char auth[600];
+
+    if (token) {
+        snprintf(auth, sizeof(auth), "Bearer %s", token);
+    }
+    return http_request_on(c->curl, r, port, method, path, token ? auth : NULL, headers,
+                           body);
 }
 
 static __thread th_client *thread_client;

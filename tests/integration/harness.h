@@ -59,6 +59,10 @@ void th_httpd_stop(th_httpd *h);
  * module that refuses to serve). */
 void th_httpd_launch(th_httpd *h, const char *db, const char *knobs,
                      const char *extra);
+/* Apaches started from now on get these DBDParams as they are (another
+ * cluster's, several hosts), not the suite's cluster's; NULL: the suite's
+ * again. */
+void th_dbd_params(const char *params);
 /* Apache's child processes now: how many (at most max) into pids. */
 int th_child_pids(const th_httpd *h, pid_t *pids, int max);
 /* Sends sig to each of Apache's child processes. */
@@ -122,7 +126,12 @@ typedef struct {
     char content_type[128];
     json_object *json;          /* parsed body, NULL if not JSON */
     char request[512];          /* what was asked, for failure messages */
+    int timed_out;              /* no answer within th_http_timeout */
 } th_resp;
+
+/* Every request's time limit from now on (30 s unless set): a request
+ * that reaches it returns -1 with timed_out set. */
+void th_http_timeout(double seconds);
 
 /* One request; token (or NULL) goes into "Authorization: Bearer …",
  * body (or NULL) is sent as is. Returns 0 when an answer came. */
@@ -150,6 +159,10 @@ int th_client_http(th_client *c, th_resp *r, int port, const char *method,
 int th_client_http_auth(th_client *c, th_resp *r, int port, const char *method,
                         const char *path, const char *authorization,
                         const char *body);
+/* th_client_http with extra request header lines, as th_http_headers. */
+int th_client_http_headers(th_client *c, th_resp *r, int port, const char *method,
+                           const char *path, const char *token,
+                           const char *const *headers, const char *body);
 const char *th_str(const th_resp *r, const char *key);   /* NULL if absent */
 long long th_int(const th_resp *r, const char *key);     /* -1 if absent */
 int th_has(const th_resp *r, const char *key);
