@@ -17,7 +17,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 APR_CFLAGS = $(shell apr-1-config --cflags --cppflags --includes)
 APR_LIBS   = $(shell apr-1-config --link-ld) $(shell apu-1-config --link-ld)
 
-.PHONY: all deps build-deps test-deps fuzz fuzz-replay migrate catalogue module install run test unit itest browser runtest asan-module bench clean distclean
+.PHONY: all deps build-deps test-deps fuzz fuzz-replay migrate catalogue module install run test unit itest failover-drill browser runtest asan-module bench clean distclean
 
 all: module
 
@@ -96,6 +96,12 @@ unit: deps $(UNIT_TESTS)
 
 itest: test-deps module asan-module $(ITESTS)
 	scripts/itest.sh $(ITESTS)
+
+# the failover drill alone (make itest runs it too): a primary and its
+# synchronous standby, the primary crashed and the standby promoted under
+# load (tests/integration/test_failover.c, scripts/failover-clusters.sh)
+failover-drill: test-deps module asan-module $(BUILD)/itest/test_failover
+	scripts/itest.sh $(BUILD)/itest/test_failover
 
 # the waiting-room and booking page (web/) in Debian's chromium, headless,
 # driven by playwright-core (tests/browser/), against real Apache and

@@ -13,6 +13,12 @@ PGDATA=$TMP/pg
 PGPORT=$(tk_hash_port 10000 10000 "$TMP")   # below the ephemeral ports
 
 cleanup() {
+    # what a suite that failed or died left running: its Apaches (by the
+    # pid in their folder), the failover drill's clusters
+    for pidfile in "$TMP"/httpd-*/httpd.pid; do
+        [ -f "$pidfile" ] && kill -TERM "$(cat "$pidfile")" 2>/dev/null || true
+    done
+    "$TK_ROOT/scripts/failover-clusters.sh" halt "$TMP/failover" || true
     pgb_stop "$TMP/pgbouncer"
     pg_stop "$PGDATA"
     if [ "${failed:-1}" = 0 ]; then rm -rf "$TMP"; else echo "kept for inspection: $TMP"; fi
