@@ -12,7 +12,11 @@
  * and the statement runs on the fresh session, so users never see it.
  * A connection lost during a statement is retried only for statements that
  * are safe to repeat (MT_DB_REPEATABLE); writes answer 503 and rely on
- * their own guards. */
+ * their own guards. A session on a node that takes no writes (a standby,
+ * or a primary made read-only by its operator: a failover or switchover
+ * under way) is reset, which with target_session_attrs=read-write finds
+ * the node that does, and its statement runs there once: it wrote
+ * nothing, whatever it is; with no such node, 503. */
 #include <poll.h>
 #include <apr_atomic.h>
 #include <apr_hash.h>
@@ -151,6 +155,14 @@ static int sqlstate_is(const PGresult *res, const char *state)
     return got && strcmp(got, state) == 0;
 }
 
+/* The session takes no writes (SQLSTATE 25006, read_only_sql_transaction:
+ * a hot standby, or default_transaction_read_only on): its transaction
+ * failed at its first write, so nothing of it was written. */
+static int sqlstate_is_read_only(const char *state)
+{
+    return state && strcmp(state, "25006") == 0;
+}
+
 /* Prepares the statement in this session (once) and runs it. */
 static PGresult *run(session_state *st, PGconn *c, const mt_statement *stmt,
                      const char *const *params)
@@ -207,7 +219,7 @@ PGresult *mt_db_run_on(apr_pool_t *p, server_rec *s, ap_dbd_t *dbd,
     PGconn *c = pg_handle(s, dbd);
     session_state *st;
     PGresult *res;
-    int tries = (stmt->flags & MT_DB_REPEATABLE) ? 2 : 1;
+    int tries = (stmt->flags & MT_DB_REPEATABLE) ? 2 : 1, moved = 0;
     const char *state;
 
     if (!c) {
@@ -238,6 +250,15 @@ PGresult *mt_db_run_on(apr_pool_t *p, server_rec *s, ap_dbd_t *dbd,
             PQreset(c);
             continue;
         }
+        /* on a node that takes no writes: a new session, once (nothing was
+         * written), which lands on the one that does, if any */
+        if (!moved && PQstatus(c) == CONNECTION_OK
+            && sqlstate_is_read_only(PQresultErrorField(res, PG_DIAG_SQLSTATE))) {
+            moved = 1;
+            PQclear(res);
+            PQreset(c);
+            continue;
+        }
         break;
     }
     state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
@@ -245,7 +266,8 @@ PGresult *mt_db_run_on(apr_pool_t *p, server_rec *s, ap_dbd_t *dbd,
         report_failure(s, stmt, state, res);
         *rc = MT_DB_DOWN;
     }
-    else if (PQstatus(c) != CONNECTION_OK || sqlstate_is_outage(state)) {
+    else if (PQstatus(c) != CONNECTION_OK || sqlstate_is_outage(state)
+             || sqlstate_is_read_only(state)) {
         mt_db_report_down(s, state ? state : "connection lost",
                           PQresultErrorMessage(res));
         *rc = MT_DB_DOWN;

@@ -589,10 +589,91 @@ static void test_failover_under_load(void **state)
     assert_int_equal(count_logged("TICKET026:"), count_logged("TICKET025:"));
 }
 
+/* A new session of node i has default_transaction_read_only on. */
+static int read_only_for_new_sessions(void *arg)
+{
+    PGconn *fresh = connect_node(*(int *)arg, DB);
+    char text[16];
+
+    th_db_text(fresh, text, sizeof(text), "SHOW default_transaction_read_only");
+    PQfinish(fresh);
+    return strcmp(text, "on") == 0;
+}
+
+/* The switchover back, planned: node 1, which crashed, comes back as the
+ * synchronous standby of node 2 (a new copy: failover-clusters.sh rejoin),
+ * and the operator fences node 2, the primary, read-only
+ * (default_transaction_read_only and a reload: its sessions refuse every
+ * write, SQLSTATE 25006) until node 1 is promoted. Meanwhile users get 503
+ * with Retry-After, as when the primary is gone (the module answered 500
+ * to 25006 before); once node 1 is promoted, the next write answers 200
+ * at once, on node 1: a session on the fenced node is reset and lands on
+ * the node that takes writes. */
+static void test_switchover(void **state)
+{
+    const char *headers[] = {"Idempotency-Key: switchover", NULL};
+    char body[100], text[64], token[128];
+    int node2 = 2, i;
+    PGconn *old;
+    th_resp r;
+    (void)state;
+
+    assert_true(late[0]);       /* the drill's late user, in service */
+    assert_int_equal(clusters("rejoin", 1), 0);
+    assert_int_equal(th_db_scalar(db, "SELECT count(*) FROM pg_stat_replication"
+                                      " WHERE sync_state = 'sync' AND state = 'streaming'"), 1);
+    th_db_exec(db, "SET default_transaction_read_only = off");      /* not this session */
+    th_db_exec(db, "ALTER SYSTEM SET default_transaction_read_only = on");
+    th_db_exec(db, "SELECT pg_reload_conf()");
+    assert_true(th_wait_until(read_only_for_new_sessions, &node2, 10));
+
+    snprintf(body, sizeof(body), "{\"userId\": %d, \"amount\": 1000}", LATE_USER);
+    for (i = 0; i < 3; ++i) {   /* more than one pooled session */
+        th_http_headers(&r, httpd.port, "PATCH", "/payments/charges", late, headers, body);
+        th_assert_error(&r, 503, "UNAVAILABLE", "잠시 후 다시 시도해 주세요.");
+        assert_string_equal(r.retry_after, "2");
+        th_resp_free(&r);
+    }
+    snprintf(text, sizeof(text), "{\"userId\": %d}", LATE_USER + 1);
+    th_http(&r, httpd.port, "POST", "/queues", NULL, text);
+    th_assert_error(&r, 503, "UNAVAILABLE", "잠시 후 다시 시도해 주세요.");
+    th_resp_free(&r);
+
+    assert_int_equal(clusters("promote", 1), 0);
+    th_http_headers(&r, httpd.port, "PATCH", "/payments/charges", late, headers, body);
+    if (r.status != 200) {
+        fail_msg("the first charge after node 1's promotion: %ld %s", r.status, r.body);
+    }
+    th_resp_free(&r);
+    assert_int_equal(th_enter(httpd.port, LATE_USER + 1, token), 200);
+
+    old = db;
+    db = connect_node(1, DB);
+    assert_int_equal(th_db_scalar(db, "SELECT pg_is_in_recovery()::int"), 0);
+    th_db_text(db, text, sizeof(text), "SHOW synchronous_standby_names");
+    assert_string_equal(text, "");
+    assert_int_equal(th_db_scalar(db, "SELECT count(*) FROM charge_requests k"
+                                      "  JOIN ledger l ON l.entry_id = k.entry_id"
+                                      " WHERE k.user_id = %d AND k.idempotency_key = 'switchover'"
+                                      "   AND l.amount = 1000", LATE_USER), 1);
+    assert_int_equal(th_db_scalar(db, "SELECT count(*) FROM ledger WHERE user_id = %d",
+                                  LATE_USER), 1);
+    assert_int_equal(th_db_scalar(old, "SELECT count(*) FROM ledger WHERE user_id = %d",
+                                  LATE_USER), 0);       /* nothing on the fenced node */
+    PQfinish(old);
+    th_assert_invariants(db);
+    /* and the job admits on node 1 */
+    if (!th_wait_status(httpd.port, token, "service", 15)) {
+        fail_msg("user %d, who entered after the switchover, was not admitted in 15 s",
+                 LATE_USER + 1);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_failover_under_load),
+        cmocka_unit_test(test_switchover),
     };
     return cmocka_run_group_tests_name("failover", tests, setup, teardown);
 }
