@@ -14,9 +14,15 @@ PGPORT=$(tk_hash_port 10000 10000 "$TMP")   # below the ephemeral ports
 
 cleanup() {
     # what a suite that failed or died left running: its Apaches (by the
-    # pid in their folder), the failover drill's clusters
+    # pid in their folder, which Apache writes as root; only an apache2 is
+    # signalled), the failover drill's clusters
     for pidfile in "$TMP"/httpd-*/httpd.pid; do
-        [ -f "$pidfile" ] && kill -TERM "$(cat "$pidfile")" 2>/dev/null || true
+        [ -f "$pidfile" ] || continue
+        pid=$(cat "$pidfile" 2>/dev/null) || continue
+        case "$pid" in ""|*[!0-9]*) continue ;; esac
+        if [ "$(ps -o comm= -p "$pid" 2>/dev/null)" = apache2 ]; then
+            kill -TERM "$pid" 2>/dev/null || true
+        fi
     done
     "$TK_ROOT/scripts/failover-clusters.sh" halt "$TMP/failover" || true
     pgb_stop "$TMP/pgbouncer"
