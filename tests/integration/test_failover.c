@@ -706,8 +706,9 @@ static int teardown(void **state)
         PQfinish(db);
         db = NULL;
     }
-    clusters("halt", 0);   /* before the log check, which may fail (itest.sh
-                         * removes the folder after a pass) */
+    /* before the log check, which may fail (itest.sh removes the folder
+     * after a pass, and halts the clusters of a suite that died) */
+    clusters("halt", 0);
     th_suite_stop(&httpd, &db, allowed);
     return 0;
 }
