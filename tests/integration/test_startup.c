@@ -119,7 +119,10 @@ static void test_stale_admission_warned(void **state)
     assert_true(th_wait_until(logged, &again, 30));
     assert_int_equal(th_errlog_count(&h, "TICKET023:"), 1);
     th_httpd_stop(&h);
-    assert_int_equal(th_errlog_unexpected(&h, NULL), 0);
+    /* a connection being made when the children stopped ran out of its
+     * connect_timeout meanwhile (mod_dbd's AH00629, then AH02655) */
+    static const char *const allowed[] = {"failed: timeout expired", "AH02655", NULL};
+    assert_int_equal(th_errlog_unexpected(&h, allowed), 0);
 }
 
 int main(void)
