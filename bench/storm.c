@@ -22,6 +22,8 @@ typedef struct {
     int state;
     double due;
     char token[128];
+    long ticket, price;     /* a hold not paid yet (0: none) */
+    int charged;            /* its price charged */
 } user_t;
 
 typedef struct {
@@ -155,38 +157,49 @@ static void poll_queue(worker_t *w, user_t *u)
 }
 
 /* One attempt to buy: a random bookable date, a random free seat, hold,
- * charge the price, pay. Sold out -> DONE. */
+ * charge the price, pay. A hold whose charge or payment failed is paid at
+ * the next attempt, as a client repeats a request (a seat left held by
+ * its buyer would be seen by nobody until its hold ends); one the
+ * database refused for good (the hold ended) is let go. Sold out -> DONE. */
 static void buy(worker_t *w, user_t *u)
 {
     json_object *dates = NULL, *seats = NULL, *hold = NULL, *j = NULL, *arr, *pick;
     char path[256], body[160];
-    long price, ticket;
+    long status;
     int n;
 
     u->due = now() + 0.05;
-    if (call(w, "GET", "/concerts/1/dates", u->token, NULL, &dates) != 200) goto out;
-    if (!json_object_object_get_ex(dates, "availableDates", &arr)
-        || (n = (int)json_object_array_length(arr)) == 0) {
-        u->state = DONE;
-        goto out;
+    if (!u->ticket) {
+        if (call(w, "GET", "/concerts/1/dates", u->token, NULL, &dates) != 200) goto out;
+        if (!json_object_object_get_ex(dates, "availableDates", &arr)
+            || (n = (int)json_object_array_length(arr)) == 0) {
+            u->state = DONE;
+            goto out;
+        }
+        snprintf(path, sizeof(path), "/concerts/1/dates/%s/seats",
+                 json_object_get_string(json_object_array_get_idx(arr, rand() % n)));
+        if (call(w, "GET", path, u->token, NULL, &seats) != 200
+            || !json_object_object_get_ex(seats, "availableSeats", &arr)
+            || (n = (int)json_object_array_length(arr)) == 0) goto out;
+        pick = json_object_array_get_idx(arr, rand() % n);
+        snprintf(path, sizeof(path), "/concerts/1/schedules/%ld/seats/%ld/ticket",
+                 jint(seats, "scheduleId"), jint(pick, "seatId"));
+        snprintf(body, sizeof(body), "{\"userId\": %ld}", u->user);
+        if (call(w, "POST", path, u->token, body, &hold) != 200) goto out;
+        u->price = jint(hold, "price");
+        u->ticket = jint(hold, "ticketId");
+        u->charged = 0;
     }
-    snprintf(path, sizeof(path), "/concerts/1/dates/%s/seats",
-             json_object_get_string(json_object_array_get_idx(arr, rand() % n)));
-    if (call(w, "GET", path, u->token, NULL, &seats) != 200
-        || !json_object_object_get_ex(seats, "availableSeats", &arr)
-        || (n = (int)json_object_array_length(arr)) == 0) goto out;
-    pick = json_object_array_get_idx(arr, rand() % n);
-    snprintf(path, sizeof(path), "/concerts/1/schedules/%ld/seats/%ld/ticket",
-             jint(seats, "scheduleId"), jint(pick, "seatId"));
-    snprintf(body, sizeof(body), "{\"userId\": %ld}", u->user);
-    if (call(w, "POST", path, u->token, body, &hold) != 200) goto out;
-    price = jint(hold, "price");
-    ticket = jint(hold, "ticketId");
-    snprintf(body, sizeof(body), "{\"userId\": %ld, \"amount\": %ld}", u->user, price);
-    if (call(w, "PATCH", "/payments/charges", u->token, body, &j) != 200) goto out;
-    json_object_put(j);
-    snprintf(body, sizeof(body), "{\"ticketId\": %ld, \"userId\": %ld}", ticket, u->user);
-    if (call(w, "POST", "/payments/pays", u->token, body, &j) == 200) {
+    if (!u->charged) {
+        snprintf(body, sizeof(body), "{\"userId\": %ld, \"amount\": %ld}", u->user, u->price);
+        if (call(w, "PATCH", "/payments/charges", u->token, body, &j) != 200) goto out;
+        u->charged = 1;
+        json_object_put(j);
+        j = NULL;
+    }
+    snprintf(body, sizeof(body), "{\"ticketId\": %ld, \"userId\": %ld}", u->ticket, u->user);
+    status = call(w, "POST", "/payments/pays", u->token, body, &j);
+    if (status == 200) {
         u->state = DONE;
         pthread_mutex_lock(&lock);
         if (++paid == seats_total) {
@@ -194,6 +207,9 @@ static void buy(worker_t *w, user_t *u)
             stop = 1;
         }
         pthread_mutex_unlock(&lock);
+    }
+    else if (status >= 400 && status < 500) {
+        u->ticket = 0;      /* the hold is gone: another seat, if any */
     }
 out:
     json_object_put(dates);
