@@ -12,7 +12,11 @@
 --            + the unsold seats whose hold ended in (marked_at, now]
 --              (or minus those that end in (now, marked_at])
 --
--- The last term is a range of seats_holds. Writes to seats append their
+-- The last term is a range of seats_holds. The mark also keeps the end
+-- of the schedule's earliest hold after it (next_end): while no change
+-- came since and that end is still ahead, free_seats is the count now
+-- and next_end the next end, with no seat read at all (a sale's quiet
+-- schedules, and every schedule while nobody buys). Writes to seats append their
 -- changes (the triggers below, whoever writes: the functions, the
 -- catalogue's loader, a hand-made UPDATE) and never update a shared row:
 -- a counter per schedule made its payments wait on each other until
@@ -25,8 +29,9 @@
 CREATE TABLE seat_counts (
     schedule_id  bigint PRIMARY KEY REFERENCES schedules ON DELETE CASCADE,
     marked_at    timestamptz NOT NULL,
-    free_seats   bigint NOT NULL    -- free at marked_at, but for the changes
-);
+    free_seats   bigint NOT NULL,   -- free at marked_at, but for the changes
+    next_end     timestamptz        -- the first hold_until after marked_at
+);                                  -- (NULL: none), but for the changes
 
 -- Unsold seats that appeared (delta > 0) or went (delta < 0) in
 -- schedule_id with that hold_until (NULL: never held, or its hold
@@ -75,7 +80,7 @@ CREATE FUNCTION seat_counts_clear() RETURNS trigger
 LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 BEGIN
     DELETE FROM seat_count_changes;
-    UPDATE seat_counts SET free_seats = 0;
+    UPDATE seat_counts SET free_seats = 0, next_end = NULL;
     RETURN NULL;
 END
 $$;
@@ -95,12 +100,15 @@ CREATE TRIGGER seats_count_truncate AFTER TRUNCATE ON seats
     FOR EACH STATEMENT EXECUTE FUNCTION seat_counts_clear();
 
 -- the counts of the seats there are, at this transaction's start
-INSERT INTO seat_counts (schedule_id, marked_at, free_seats)
-SELECT s.schedule_id, now(),
-       (SELECT count(*) FROM seats st
-         WHERE st.schedule_id = s.schedule_id AND st.booked_ticket_id IS NULL
-           AND (st.hold_until IS NULL OR st.hold_until <= now()))
-  FROM schedules s;
+INSERT INTO seat_counts (schedule_id, marked_at, free_seats, next_end)
+SELECT s.schedule_id, now(), f.free_seats, f.next_end
+  FROM schedules s
+ CROSS JOIN LATERAL (
+       SELECT count(*) FILTER (WHERE st.hold_until IS NULL
+                                  OR st.hold_until <= now()) AS free_seats,
+              min(st.hold_until) FILTER (WHERE st.hold_until > now()) AS next_end
+         FROM seats st
+        WHERE st.schedule_id = s.schedule_id AND st.booked_ticket_id IS NULL) f;
 
 -- when the changes were last folded (by one admission run at a time,
 -- before it takes the queue's lock: its own row, not queue_state's)

@@ -13,7 +13,8 @@
 -- statement: one snapshot, so the changes it deletes are exactly those
 -- of the writes whose seats it sees. It writes the counts of schedules
 -- that changed and of bookable ones whose free seats moved; a count left
--- at its mark stays right. Folds must not overlap (seat_counts_fold_due).
+-- at its mark stays right (no change came, no hold ended since). Folds
+-- must not overlap (seat_counts_fold_due).
 CREATE OR REPLACE FUNCTION seat_counts_fold(p_at timestamptz) RETURNS void
 LANGUAGE sql SET search_path = public, pg_temp AS $$
     WITH gone AS (
@@ -21,12 +22,15 @@ LANGUAGE sql SET search_path = public, pg_temp AS $$
     changed AS (
         SELECT g.schedule_id,
                coalesce(sum(g.delta) FILTER (WHERE g.hold_until IS NULL
-                   OR g.hold_until <= c.marked_at), 0) AS delta
+                   OR g.hold_until <= c.marked_at), 0)::bigint AS delta
           FROM gone g LEFT JOIN seat_counts c ON c.schedule_id = g.schedule_id
          GROUP BY g.schedule_id),
     moved AS (
         SELECT s.schedule_id, c.free_seats AS was, ch.schedule_id IS NOT NULL AS changed,
-               coalesce(c.free_seats, 0) + coalesce(ch.delta, 0) + e.seats AS free_seats
+               coalesce(c.free_seats, 0) + coalesce(ch.delta, 0) + e.seats AS free_seats,
+               (SELECT min(st.hold_until) FROM seats st
+                 WHERE st.schedule_id = s.schedule_id AND st.booked_ticket_id IS NULL
+                   AND st.hold_until > p_at) AS next_end
           FROM schedules s
           LEFT JOIN seat_counts c ON c.schedule_id = s.schedule_id
           LEFT JOIN changed ch ON ch.schedule_id = s.schedule_id
@@ -38,11 +42,12 @@ LANGUAGE sql SET search_path = public, pg_temp AS $$
                   AND st.hold_until > least(mark.at, p_at)
                   AND st.hold_until <= greatest(mark.at, p_at)) e
          WHERE ch.schedule_id IS NOT NULL OR s.starts_at > p_at)
-    INSERT INTO seat_counts AS c (schedule_id, marked_at, free_seats)
-    SELECT m.schedule_id, p_at, m.free_seats FROM moved m
+    INSERT INTO seat_counts AS c (schedule_id, marked_at, free_seats, next_end)
+    SELECT m.schedule_id, p_at, m.free_seats, m.next_end FROM moved m
      WHERE m.changed OR m.was IS DISTINCT FROM m.free_seats
     ON CONFLICT (schedule_id) DO UPDATE
-       SET marked_at = EXCLUDED.marked_at, free_seats = EXCLUDED.free_seats
+       SET marked_at = EXCLUDED.marked_at, free_seats = EXCLUDED.free_seats,
+           next_end = EXCLUDED.next_end
 $$;
 
 -- The fold, when the last is a second old: by one caller at a time (the
@@ -71,34 +76,48 @@ $$;
 
 -- The bookable schedules' free seats at now() (as ticket_seat_is_free
 -- counts them) and the end of each one's earliest live hold (NULL:
--- none): what the lookups' copy keeps. O(schedules, and the changes and
--- hold ends since the last fold), whatever the number of seats and holds.
--- (As the owner: the module's role reads no count of its own.)
+-- none): what the lookups' copy keeps. A schedule with no change since
+-- its mark and no hold ended since is its mark's row alone; the others
+-- add their changes and read the range of holds ended since, and the
+-- next end, in seats_holds. O(schedules, and the changes and hold ends
+-- since the last fold), whatever the number of seats and live holds.
+-- (As the owner: the module's role reads no count of its own. PL/pgSQL
+-- for its plan, kept by the connection.)
 CREATE OR REPLACE FUNCTION ticket_free_seats(OUT schedule_id bigint,
     OUT free_seats bigint, OUT next_end timestamptz)
 RETURNS SETOF record
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    RETURN QUERY
     WITH changed AS (
         SELECT ch.schedule_id,
                sum(ch.delta) FILTER (WHERE ch.hold_until IS NULL
-                   OR ch.hold_until <= c.marked_at) AS delta
+                   OR ch.hold_until <= c.marked_at)::bigint AS delta
           FROM seat_count_changes ch
           LEFT JOIN seat_counts c ON c.schedule_id = ch.schedule_id
          GROUP BY ch.schedule_id)
-    SELECT s.schedule_id, coalesce(c.free_seats, 0) + coalesce(ch.delta, 0) + e.seats,
-           (SELECT min(st.hold_until) FROM seats st
-             WHERE st.schedule_id = s.schedule_id AND st.booked_ticket_id IS NULL
-               AND st.hold_until > now())
+    SELECT s.schedule_id,
+           CASE WHEN q.quiet THEN c.free_seats
+                ELSE coalesce(c.free_seats, 0) + coalesce(ch.delta, 0)
+                     + (SELECT count(*) * CASE WHEN now() >= q.at THEN 1 ELSE -1 END
+                          FROM seats st
+                         WHERE st.schedule_id = s.schedule_id
+                           AND st.booked_ticket_id IS NULL
+                           AND st.hold_until > least(q.at, now())
+                           AND st.hold_until <= greatest(q.at, now())) END,
+           CASE WHEN q.quiet THEN c.next_end
+                ELSE (SELECT min(st.hold_until) FROM seats st
+                       WHERE st.schedule_id = s.schedule_id
+                         AND st.booked_ticket_id IS NULL AND st.hold_until > now()) END
       FROM schedules s
       LEFT JOIN seat_counts c ON c.schedule_id = s.schedule_id
       LEFT JOIN changed ch ON ch.schedule_id = s.schedule_id
-     CROSS JOIN LATERAL (SELECT coalesce(c.marked_at, '-infinity') AS at) mark
      CROSS JOIN LATERAL (
-           SELECT count(*) * CASE WHEN now() >= mark.at THEN 1 ELSE -1 END AS seats
-             FROM seats st
-            WHERE st.schedule_id = s.schedule_id AND st.booked_ticket_id IS NULL
-              AND st.hold_until > least(mark.at, now())
-              AND st.hold_until <= greatest(mark.at, now())) e
-     WHERE s.starts_at > now()
+           SELECT coalesce(c.marked_at, '-infinity') AS at,
+                  c.schedule_id IS NOT NULL AND ch.schedule_id IS NULL
+                  AND now() >= c.marked_at
+                  AND (c.next_end IS NULL OR c.next_end > now()) AS quiet) q
+     WHERE s.starts_at > now();
+END
 $$;
