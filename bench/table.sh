@@ -12,11 +12,11 @@ function median(name, col,   n, i, j, t, v) {
     return n ? v[int((n + 1) / 2)] : 0
 }
 $1 == "statements" { stmts += $2; polls += $3 * dur; next }
-$1 == "lookupstatements" { lstmts += $2; lookups += $3 * dur; next }
+$1 == "lookupstatements" { lstmts[$2] += $3; lookups[$2] += $4 * dur; next }
 { k = ++count[$1]; for (c = 2; c <= NF; ++c) val[$1, k, c] = $c }
 END {
-    split("C0 waiting service dates seats C1 dates0 seats0 C2 C3 entry hold charge pay", order, " ")
-    ceil["waiting"] = "C0"; ceil["service"] = "C0"
+    split("C0 waiting service concerts dates seats C1 dates0 seats0 C2 C3 entry hold charge pay", order, " ")
+    ceil["waiting"] = "C0"; ceil["service"] = "C0"; ceil["concerts"] = "C0"
     ceil["dates"] = "C0"; ceil["seats"] = "C0"
     ceil["dates0"] = "C1"; ceil["seats0"] = "C1"
     ceil["entry"] = "C2"; ceil["hold"] = "C2"; ceil["charge"] = "C2"; ceil["pay"] = "C2"
@@ -27,6 +27,7 @@ END {
     label["C2"] = "C2 one single-row UPDATE through mod_dbd (ceiling)"
     label["C3"] = "C3 pgbench single-row UPDATE, no HTTP (reference)"
     label["waiting"] = "waiting poll GET /queues"; label["service"] = "service poll GET /queues"
+    label["concerts"] = "concert list (lookup copy, the default)"
     label["dates"] = "concert dates (lookup copy, the default)"
     label["seats"] = "seat list (lookup copy, the default)"
     label["dates0"] = "concert dates, TicketLookupCacheMs 0"
@@ -35,7 +36,7 @@ END {
     label["charge"] = "charge"; label["pay"] = "payment (held tickets)"
     print "| scenario | requests/s | p50 ms | p99 ms | non-2xx | ratio | target |"
     print "|---|---:|---:|---:|---:|---:|---:|"
-    for (i = 1; i <= 14; ++i) {
+    for (i = 1; i <= 15; ++i) {
         s = order[i]; rps = median(s, 2)
         ratio = ceil[s] ? sprintf("%.2f x %s", rps / median(ceil[s], 2), ceil[s]) : "-"
         tgt = target[s] ? sprintf(">= %.2f", target[s]) : "-"
@@ -47,8 +48,14 @@ END {
     }
     printf "\nDatabase statements per waiting poll: %.4f (%d statements in ~%d polls, pg_stat_statements)\n",
            polls ? stmts / polls : 0, stmts, polls
-    printf "Database statements per lookup with the copy: %.4f (%d statements in ~%d dates and seat lists)\n",
-           lookups ? lstmts / lookups : 0, lstmts, lookups
+    printf "Database statements per lookup with the copy:"
+    split("concerts dates seats", kinds, " "); split("concert lists,dates,seat lists", names, ",")
+    for (i = 1; i <= 3; ++i) {
+        k = kinds[i]
+        printf "%s %.4f for %s (%d in ~%d)", (i > 1 ? ";" : ""),
+               (lookups[k] ? lstmts[k] / lookups[k] : 0), names[i], lstmts[k], lookups[k]
+    }
+    printf " (pg_stat_statements)\n"
     printf "Resident size of the httpd children: %d kB with no waiting token, %d kB with 100,000+ (%+.1f%%)\n",
            rss0, rss1, rss0 ? (rss1 - rss0) * 100 / rss0 : 0
 }' "$1"
