@@ -76,15 +76,16 @@ $$;
 
 -- The bookable schedules' free seats at now() (as ticket_seat_is_free
 -- counts them) and the end of each one's earliest live hold (NULL:
--- none): what the lookups' copy keeps. A schedule with no change since
+-- none), of one concert or (NULL) all: what the lookups' copy keeps,
+-- and what the lookups' own statements count. A schedule with no change since
 -- its mark and no hold ended since is its mark's row alone; the others
 -- add their changes and read the range of holds ended since, and the
 -- next end, in seats_holds. O(schedules, and the changes and hold ends
 -- since the last fold), whatever the number of seats and live holds.
 -- (As the owner: the module's role reads no count of its own. PL/pgSQL
 -- for its plan, kept by the connection.)
-CREATE OR REPLACE FUNCTION ticket_free_seats(OUT schedule_id bigint,
-    OUT free_seats bigint, OUT next_end timestamptz)
+CREATE OR REPLACE FUNCTION ticket_free_seats(p_concert bigint DEFAULT NULL,
+    OUT schedule_id bigint, OUT free_seats bigint, OUT next_end timestamptz)
 RETURNS SETOF record
 LANGUAGE plpgsql STABLE
 SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -118,6 +119,6 @@ BEGIN
                   c.schedule_id IS NOT NULL AND ch.schedule_id IS NULL
                   AND now() >= c.marked_at
                   AND (c.next_end IS NULL OR c.next_end > now()) AS quiet) q
-     WHERE s.starts_at > now();
+     WHERE s.starts_at > now() AND (p_concert IS NULL OR s.concert_id = p_concert);
 END
 $$;
