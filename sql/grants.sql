@@ -25,7 +25,8 @@ BEGIN
     END LOOP;
     EXECUTE format('GRANT USAGE ON SCHEMA public TO %I', r);
     EXECUTE format('GRANT SELECT ON concerts, schedules, seats, users, accounts,'
-                   ' ledger, queue_tokens, queue_state, schema_migrations TO %I', r);
+                   ' ledger, queue_tokens, queue_state, schema_migrations,'
+                   ' seat_free_now TO %I', r);
     -- PUBLIC calls none of ours; the module runs the ticket_ functions,
     -- and the catalogue's loader (catalogue_) and the seats' counts'
     -- upkeep (seat_counts_) stay the owner's alone

@@ -76,21 +76,12 @@ $$;
 
 -- The bookable schedules' free seats at now() (as ticket_seat_is_free
 -- counts them) and the end of each one's earliest live hold (NULL:
--- none), of one concert or (NULL) all: what the lookups' copy keeps,
--- and what the lookups' own statements count. A schedule with no change since
--- its mark and no hold ended since is its mark's row alone; the others
--- add their changes and read the range of holds ended since, and the
--- next end, in seats_holds. O(schedules, and the changes and hold ends
--- since the last fold), whatever the number of seats and live holds.
--- (As the owner: the module's role reads no count of its own. PL/pgSQL
--- for its plan, kept by the connection.)
-CREATE OR REPLACE FUNCTION ticket_free_seats(p_concert bigint DEFAULT NULL,
-    OUT schedule_id bigint, OUT free_seats bigint, OUT next_end timestamptz)
-RETURNS SETOF record
-LANGUAGE plpgsql STABLE
-SECURITY DEFINER SET search_path = public, pg_temp AS $$
-BEGIN
-    RETURN QUERY
+-- none). A schedule with no change since its mark and no hold ended
+-- since is its mark's row alone; the others add their changes and read
+-- the range of holds ended since, and the next end, in seats_holds.
+-- O(schedules, and the changes and hold ends since the last fold),
+-- whatever the number of seats and live holds.
+CREATE OR REPLACE VIEW seat_free_now AS
     WITH changed AS (
         SELECT ch.schedule_id,
                sum(ch.delta) FILTER (WHERE ch.hold_until IS NULL
@@ -98,7 +89,7 @@ BEGIN
           FROM seat_count_changes ch
           LEFT JOIN seat_counts c ON c.schedule_id = ch.schedule_id
          GROUP BY ch.schedule_id)
-    SELECT s.schedule_id,
+    SELECT s.schedule_id, s.concert_id,
            CASE WHEN q.quiet THEN c.free_seats
                 ELSE coalesce(c.free_seats, 0) + coalesce(ch.delta, 0)
                      + (SELECT count(*) * CASE WHEN now() >= q.at THEN 1 ELSE -1 END
@@ -106,11 +97,12 @@ BEGIN
                          WHERE st.schedule_id = s.schedule_id
                            AND st.booked_ticket_id IS NULL
                            AND st.hold_until > least(q.at, now())
-                           AND st.hold_until <= greatest(q.at, now())) END,
+                           AND st.hold_until <= greatest(q.at, now())) END AS free_seats,
            CASE WHEN q.quiet THEN c.next_end
                 ELSE (SELECT min(st.hold_until) FROM seats st
                        WHERE st.schedule_id = s.schedule_id
                          AND st.booked_ticket_id IS NULL AND st.hold_until > now()) END
+             AS next_end
       FROM schedules s
       LEFT JOIN seat_counts c ON c.schedule_id = s.schedule_id
       LEFT JOIN changed ch ON ch.schedule_id = s.schedule_id
@@ -119,6 +111,18 @@ BEGIN
                   c.schedule_id IS NOT NULL AND ch.schedule_id IS NULL
                   AND now() >= c.marked_at
                   AND (c.next_end IS NULL OR c.next_end > now()) AS quiet) q
-     WHERE s.starts_at > now() AND (p_concert IS NULL OR s.concert_id = p_concert);
-END
+     WHERE s.starts_at > now();
+
+-- seat_free_now, of one concert or (NULL) all: what the lookups' copy
+-- keeps, and what the lookups' own statements count. SQL that the
+-- planner inlines into the statement that calls it (a concert's
+-- schedules found by their index, no call of its own), so it runs as the
+-- module's role and names its view with its schema; the view reads the
+-- counts as the owner (the module's role reads no count table itself).
+CREATE OR REPLACE FUNCTION ticket_free_seats(p_concert bigint DEFAULT NULL,
+    OUT schedule_id bigint, OUT free_seats bigint, OUT next_end timestamptz)
+RETURNS SETOF record
+LANGUAGE sql STABLE AS $$
+    SELECT f.schedule_id, f.free_seats, f.next_end FROM public.seat_free_now f
+     WHERE p_concert IS NULL OR f.concert_id = p_concert
 $$;
