@@ -113,16 +113,14 @@ CREATE OR REPLACE VIEW seat_free_now AS
                   AND (c.next_end IS NULL OR c.next_end > now()) AS quiet) q
      WHERE s.starts_at > now();
 
--- seat_free_now, of one concert or (NULL) all: what the lookups' copy
--- keeps, and what the lookups' own statements count. SQL that the
--- planner inlines into the statement that calls it (a concert's
--- schedules found by their index, no call of its own), so it runs as the
--- module's role and names its view with its schema; the view reads the
--- counts as the owner (the module's role reads no count table itself).
-CREATE OR REPLACE FUNCTION ticket_free_seats(p_concert bigint DEFAULT NULL,
-    OUT schedule_id bigint, OUT free_seats bigint, OUT next_end timestamptz)
+-- seat_free_now for the module: what the lookups' copy keeps, and what
+-- the concert list's own statement counts. SQL that the planner inlines
+-- into the statement that calls it (no call of its own), so it runs as
+-- the module's role and names its view with its schema; the view reads
+-- the counts as the owner (the module's role reads no count table).
+CREATE OR REPLACE FUNCTION ticket_free_seats(OUT schedule_id bigint,
+    OUT free_seats bigint, OUT next_end timestamptz)
 RETURNS SETOF record
 LANGUAGE sql STABLE AS $$
     SELECT f.schedule_id, f.free_seats, f.next_end FROM public.seat_free_now f
-     WHERE p_concert IS NULL OR f.concert_id = p_concert
 $$;
