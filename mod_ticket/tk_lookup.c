@@ -4,9 +4,8 @@
 
 #define PRICE_BITS 44
 /* A refresh under load takes many times its idle time (make bench: the
- * catalogue's and the tokens' statements 40-60 ms on average); started
- * this much before the copy ages out, it is done before the others must
- * ask the database. */
+ * tokens' check about 55 ms on average); started this much before the
+ * copy ages out, it is done before the others must ask the database. */
 #define MARGIN_MAX INT64_C(125000)      /* 125 ms */
 
 int tk_lookup_seat_set(tk_lookup_seat *s, int64_t seat_id, int64_t seat_num,
