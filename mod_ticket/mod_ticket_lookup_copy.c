@@ -20,8 +20,8 @@
 /* Concerts (kind 1) and bookable schedules (kind 2) with their free
  * seats and the earliest end of a live hold; durations from now(). The
  * counts come from ticket_free_seats() (sql/functions/35_seat_counts.sql),
- * which reads no seat but the holds that ended since its last fold: the
- * statement costs O(schedules), whatever the number of seats. */
+ * a row per schedule, and seats' holds only of schedules written or with
+ * a hold ended since their last fold: O(schedules), whatever the seats. */
 static const mt_statement CATALOGUE = {"tk_lookup_catalogue",
     "SELECT 1 AS kind, c.concert_id AS id, c.concert_id, c.title,"
     "       NULL::bigint AS day_num, NULL::bigint AS starts_in_us,"

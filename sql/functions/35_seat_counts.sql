@@ -6,7 +6,7 @@
 -- What a schedule's free seats gain from its mark m to an instant t is a
 -- range of seats_holds: its unsold seats whose hold ends in (m, t], or
 -- minus those that end in (t, m] when t comes first (a clock stepped
--- back). Both functions below count it so, inline (a function per
+-- back). The fold and the view below count it so, inline (a function per
 -- schedule costs more than the range).
 
 -- Folds the changes into the counts and moves the marks to p_at, in one
