@@ -254,8 +254,9 @@ static void *run(void *arg)
         users[mine++].state = ENTER;
     }
     while (!stop && now() - t0 < 300 && (next = next_user(users, mine, &entering))) {
-        if (next->due > now()) {        /* (an entry that failed waits too) */
-            double d = next->due - now();
+        double d = next->due - now();  /* (one reading: two made it < 0 now and
+                                         * then, and usleep slept 71 minutes) */
+        if (d > 0) {                    /* (an entry that failed waits too) */
             usleep((useconds_t)((d > 0.05 ? 0.05 : d) * 1e6));
         }
         else if (next->state == ENTER) {

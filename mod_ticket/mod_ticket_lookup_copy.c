@@ -18,7 +18,10 @@
 #define SEAT_ROOM_STEP 64
 
 /* Concerts (kind 1) and bookable schedules (kind 2) with their free
- * seats and the earliest end of a live hold; durations from now(). */
+ * seats and the earliest end of a live hold; durations from now(). The
+ * counts come from ticket_free_seats() (sql/functions/35_seat_counts.sql),
+ * a row per schedule, and seats' holds only of schedules written or with
+ * a hold ended since their last fold: O(schedules), whatever the seats. */
 static const mt_statement CATALOGUE = {"tk_lookup_catalogue",
     "SELECT 1 AS kind, c.concert_id AS id, c.concert_id, c.title,"
     "       NULL::bigint AS day_num, NULL::bigint AS starts_in_us,"
@@ -28,15 +31,9 @@ static const mt_statement CATALOGUE = {"tk_lookup_catalogue",
     "SELECT 2, s.schedule_id, s.concert_id, NULL,"
     "       to_char(s.concert_date, 'YYYYMMDD')::bigint,"
     "       (extract(epoch FROM s.starts_at - now()) * 1000000)::bigint,"
-    "       f.free, (extract(epoch FROM f.next_end - now()) * 1000000)::bigint"
-    "  FROM schedules s"
-    " CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE st.hold_until IS NULL"
-    "                                OR st.hold_until <= now()) AS free,"
-    "                            min(st.hold_until) FILTER (WHERE st.hold_until > now())"
-    "                              AS next_end"
-    "                       FROM seats st WHERE st.schedule_id = s.schedule_id"
-    "                        AND st.booked_ticket_id IS NULL) f"
-    " WHERE s.starts_at > now()"
+    "       f.free_seats, (extract(epoch FROM f.next_end - now()) * 1000000)::bigint"
+    "  FROM ticket_free_seats() f"
+    "  JOIN schedules s ON s.schedule_id = f.schedule_id"
     " ORDER BY 1, 3, 5", 0, MT_DB_REPEATABLE};
 
 /* The schedule of a concert ($1) on a date ($2) and its unsold seats, by

@@ -8,7 +8,7 @@
 
 /* The latest migration (sql/NNN_*.sql) this module needs: GET /health?db=1
  * is ready only on a database that has it (test_docs checks the name). */
-#define TK_SCHEMA_VERSION "011_prequeue"
+#define TK_SCHEMA_VERSION "012_seat_counts"
 
 /* The numeric directives, the one list of their names, ranges, defaults
  * and help: X(ID, "Directive", min, max, default, "help"). It makes the

@@ -109,7 +109,7 @@ int64_t tk_lookup_end(int64_t after, int64_t remaining);
  * the future (a clock stepped back: refresh). */
 int tk_lookup_fresh(int64_t refreshed_at, int64_t now, int64_t max_age);
 /* Whether it is time to refresh it: it is not fresh now, or would not be
- * a margin from now (a quarter of max_age, at most 20 ms), so that the
+ * a margin from now (a quarter of max_age, at most 125 ms), so that the
  * one request that refreshes does it before the others must stop using
  * it. */
 int tk_lookup_due(int64_t refreshed_at, int64_t now, int64_t max_age);

@@ -25,13 +25,16 @@ BEGIN
     END LOOP;
     EXECUTE format('GRANT USAGE ON SCHEMA public TO %I', r);
     EXECUTE format('GRANT SELECT ON concerts, schedules, seats, users, accounts,'
-                   ' ledger, queue_tokens, queue_state, schema_migrations TO %I', r);
+                   ' ledger, queue_tokens, queue_state, schema_migrations,'
+                   ' seat_free_now TO %I', r);
     -- PUBLIC calls none of ours; the module runs the ticket_ functions,
-    -- and the catalogue's loader (catalogue_) stays the owner's alone
+    -- and the catalogue's loader (catalogue_) and the seats' counts'
+    -- upkeep (seat_counts_) stay the owner's alone
     FOR f, fname IN SELECT p.oid::regprocedure, p.proname FROM pg_proc p
                JOIN pg_namespace n ON n.oid = p.pronamespace
               WHERE n.nspname = 'public'
-                AND (p.proname LIKE 'ticket\_%' OR p.proname LIKE 'catalogue\_%')
+                AND (p.proname LIKE 'ticket\_%' OR p.proname LIKE 'catalogue\_%'
+                     OR p.proname LIKE 'seat\_counts\_%')
                 AND p.proowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)
     LOOP
         EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);

@@ -276,6 +276,9 @@ BEGIN
         RAISE EXCEPTION 'ticket_admit needs READ COMMITTED, not %',
             current_setting('transaction_isolation');
     END IF;
+    -- the seats' counts (the lookups' catalogue) move to now about once
+    -- a second, before the lock: admissions never wait for it
+    PERFORM seat_counts_fold_due();
     PERFORM pg_advisory_xact_lock(120112302568555);
     v_now := clock_timestamp();
     SELECT s.in_service, s.advanced_at, s.recounted_at, s.rate_counted_at,

@@ -64,6 +64,16 @@ static void test_module_role_writes_nothing_itself(void **state)
         "CREATE TEMP TABLE mine (x int)",
         "SELECT nextval(pg_get_serial_sequence('tickets', 'ticket_id'))",
         "SELECT * FROM catalogue_load('{\"concerts\": []}')",
+        /* the seat counts: written by the owner's triggers and folds only,
+         * read through seat_free_now */
+        "SELECT * FROM seat_counts",
+        "SELECT * FROM seat_count_changes",
+        "UPDATE seat_counts SET free_seats = 1000",
+        "INSERT INTO seat_count_changes (schedule_id, delta) VALUES (1, 1000)",
+        "DELETE FROM seat_count_changes",
+        "UPDATE seat_counts_fold SET folded_at = now()",
+        "SELECT seat_counts_fold(now())",
+        "SELECT seat_counts_fold_due()",
     };
     size_t i;
     (void)state;
@@ -79,6 +89,7 @@ static void test_module_role_writes_nothing_itself(void **state)
     assert_string_equal(as_app("SELECT * FROM users, accounts, ledger LIMIT 1"), "");
     assert_string_equal(as_app("SELECT * FROM queue_tokens, queue_state LIMIT 1"), "");
     assert_string_equal(as_app("SELECT version FROM schema_migrations"), "");   /* readiness */
+    assert_string_equal(as_app("SELECT * FROM ticket_free_seats()"), "");      /* lookups */
     assert_string_equal(as_app("SELECT * FROM ticket_enter(1, NULL, true)"), "");
     assert_int_equal(th_db_scalar(owner_db, "SELECT count(*) FROM queue_tokens"
                                             " WHERE user_id = 1"), 1);
@@ -109,10 +120,11 @@ static void test_functions_pinned(void **state)
     assert_int_equal(th_db_scalar(owner_db,
         "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
         " AND tableowner <> 'ticket_owner'"), 0);
-    /* and nobody else may call them */
+    /* and nobody else may call them, nor the seat counts' upkeep */
     assert_int_equal(th_db_scalar(owner_db,
         "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
-        " WHERE n.nspname = 'public' AND p.proname LIKE 'ticket\\_%%'"
+        " WHERE n.nspname = 'public'"
+        "   AND (p.proname LIKE 'ticket\\_%%' OR p.proname LIKE 'seat\\_counts\\_%%')"
         "   AND has_function_privilege('public', p.oid, 'EXECUTE')"), 0);
 }
 

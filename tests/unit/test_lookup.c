@@ -203,18 +203,20 @@ static void test_fresh_and_due(void **state)
     assert_false(tk_lookup_fresh(T0, T0 + n + 1, n));
     assert_false(tk_lookup_fresh(0, T0, n));               /* never refreshed */
     assert_false(tk_lookup_fresh(T0, T0 - 1, n));          /* clock stepped back */
-    /* due 20 ms before it stops being fresh (a quarter for small ages) */
-    assert_false(tk_lookup_due(T0, T0 + 480 * MS, n));
-    assert_true(tk_lookup_due(T0, T0 + 480 * MS + 1, n));
-    assert_false(tk_lookup_due(T0, T0 + 80 * MS, 100 * MS));
-    assert_true(tk_lookup_due(T0, T0 + 80 * MS + 1, 100 * MS));
+    /* due a quarter of its age before it stops being fresh, at most 125 ms */
+    assert_false(tk_lookup_due(T0, T0 + 375 * MS, n));
+    assert_true(tk_lookup_due(T0, T0 + 375 * MS + 1, n));
+    assert_false(tk_lookup_due(T0, T0 + 75 * MS, 100 * MS));
+    assert_true(tk_lookup_due(T0, T0 + 75 * MS + 1, 100 * MS));
     assert_false(tk_lookup_due(T0, T0 + 30 * MS, 40 * MS));
     assert_true(tk_lookup_due(T0, T0 + 30 * MS + 1, 40 * MS));
     assert_true(tk_lookup_due(0, T0, n));
     assert_true(tk_lookup_due(T0, T0 - 1, n));
-    /* at the largest age the margin is still 20 ms */
-    assert_false(tk_lookup_due(T0, T0 + 4980 * MS, 5000 * MS));
-    assert_true(tk_lookup_due(T0, T0 + 4980 * MS + 1, 5000 * MS));
+    /* at larger ages the margin stays 125 ms */
+    assert_false(tk_lookup_due(T0, T0 + 1875 * MS, 2000 * MS));
+    assert_true(tk_lookup_due(T0, T0 + 1875 * MS + 1, 2000 * MS));
+    assert_false(tk_lookup_due(T0, T0 + 4875 * MS, 5000 * MS));
+    assert_true(tk_lookup_due(T0, T0 + 4875 * MS + 1, 5000 * MS));
 }
 
 static void test_token_judge(void **state)
