@@ -127,7 +127,8 @@ start() {
 
     # the replication role; its password in a pass file of postgres's
     repl_pw=$(new_password)
-    printf "CREATE ROLE repl REPLICATION LOGIN PASSWORD '%s';\n" "$repl_pw" \
+    # (not kept in pg_stat_statements' texts either, as db_create does)
+    printf "SET pg_stat_statements.track_utility = off;\nCREATE ROLE repl REPLICATION LOGIN PASSWORD '%s';\n" "$repl_pw" \
         | on_node 1 postgres -f -
     (umask 077 && printf '%s:%s:*:repl:%s\n%s:%s:*:repl:%s\n' "$DIR/sock1" "$P1" \
         "$repl_pw" "$DIR/sock2" "$P2" "$repl_pw" > "$DIR/repl.pgpass")
